@@ -1,0 +1,48 @@
+{
+    "name": "Support Desk",
+    "version": "18.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "summary": "Helpdesk tickets from the back office, portal, mail and phone",
+    "author": "Support Desk",
+    "website": "https://github.com/support-desk/support_desk",
+    "license": "LGPL-3",
+    "depends": [
+        "mail",
+        "portal",
+        "resource",
+        "calendar",
+        "product",
+        "hr_timesheet",
+        "maintenance",
+        "phone_validation",
+    ],
+    "data": [
+        "security/support_desk_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/mail_message_subtype_data.xml",
+        "data/support_stage_data.xml",
+        "data/support_priority_data.xml",
+        "data/support_ticket_type_data.xml",
+        "views/support_ticket_views.xml",
+        "views/support_team_views.xml",
+        "views/support_stage_views.xml",
+        "views/support_ticket_type_views.xml",
+        "views/support_priority_views.xml",
+        "views/support_tag_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/support_desk_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "support_desk/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "support_desk/static/tests/tours/**/*",
+        ],
+    },
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class SupportPriority(models.Model):
+    _name = "support.priority"
+    _description = "Ticket Priority"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(
+        default=10,
+        help="Higher sequence means more urgent: lists sort tickets on it.",
+    )
+    color = fields.Integer(help="Colour of the priority badge on tickets.")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("name_uniq", "unique (name)", "A priority with this name already exists."),
+    ]

@@ -1,0 +1,570 @@
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .support_stage import CLOSED_STATES
+
+# One plain address: no display name, no brackets, a dotted domain.
+EMAIL_RE = re.compile(r"^[^\s@<>()\[\],;:\"]+@[\w-]+(\.[\w-]+)+$")
+
+CHANNELS = [
+    ("manual", "Manual"),
+    ("email", "Email"),
+    ("portal", "Portal"),
+    ("web", "Web Form"),
+    ("phone", "Phone"),
+]
+
+
+class SupportTicket(models.Model):
+    _name = "support.ticket"
+    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
+    _description = "Support Ticket"
+    _order = "priority_sequence desc, id desc"
+    _rec_names_search = ["number", "name"]
+    _primary_email = "email_from"
+    _mail_post_access = "read"
+    _check_company_auto = True
+
+    def _default_stage_id(self):
+        return self.env["support.stage"].search([("state", "=", "new")], limit=1)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        # Show every stage in the kanban, even empty ones.
+        return stages.search([], order=stages._order)
+
+    number = fields.Char(
+        string="Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        default=lambda self: self.env._("New"),
+    )
+    name = fields.Char(string="Title", required=True, tracking=True)
+    description = fields.Html(sanitize_style=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        index=True,
+    )
+    color = fields.Integer()
+
+    # Customers: the Account opens the ticket, the work is done for the Final Customer.
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Account",
+        tracking=True,
+        index=True,
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    partner_contact_id = fields.Many2one(
+        "res.partner",
+        string="Account Contact",
+        index="btree_not_null",
+        check_company=True,
+    )
+    final_partner_id = fields.Many2one(
+        "res.partner",
+        string="Final Customer",
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    final_contact_id = fields.Many2one(
+        "res.partner",
+        string="Final Customer Contact",
+        index="btree_not_null",
+        check_company=True,
+    )
+    partner_vat = fields.Char(related="partner_id.vat", string="Tax ID")
+    email_from = fields.Char(
+        string="Email",
+        compute="_compute_email_from",
+        store=True,
+        readonly=False,
+        help="Address of the person who reported the ticket.",
+    )
+
+    # Classification
+    team_id = fields.Many2one(
+        "support.team",
+        string="Team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    type_id = fields.Many2one(
+        "support.ticket.type",
+        string="Type",
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    priority_id = fields.Many2one(
+        "support.priority",
+        string="Priority",
+        compute="_compute_priority_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+    )
+    priority_sequence = fields.Integer(
+        related="priority_id.sequence", store=True, index=True
+    )
+    priority_color = fields.Integer(related="priority_id.color", string="Priority Colour")
+    stage_id = fields.Many2one(
+        "support.stage",
+        string="Stage",
+        default=_default_stage_id,
+        group_expand="_read_group_stage_ids",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+    )
+    state = fields.Selection(related="stage_id.state", store=True, index=True)
+    tag_ids = fields.Many2many("support.tag", string="Tags")
+    channel = fields.Selection(
+        CHANNELS, required=True, default="manual", index=True, readonly=True
+    )
+    is_external = fields.Boolean(
+        string="External",
+        help="The resolution of this ticket is up to an external supplier.",
+    )
+
+    # People
+    user_id = fields.Many2one(
+        "res.users",
+        string="Assigned to",
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    in_charge_user_id = fields.Many2one(
+        "res.users",
+        string="In Charge",
+        tracking=True,
+        index=True,
+        copy=False,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    opened_by_id = fields.Many2one(
+        "res.users",
+        string="Opened by",
+        default=lambda self: self.env.user,
+        readonly=True,
+        index=True,
+        copy=False,
+    )
+    extra_notify_emails = fields.Char(
+        string="Extra Notification Emails",
+        help="Other addresses that get the ticket's notifications, "
+        "separated by commas.",
+    )
+    shared_user_ids = fields.Many2many(
+        "res.users",
+        "support_ticket_shared_user_rel",
+        "ticket_id",
+        "user_id",
+        string="Shared with Users",
+        domain="[('share', '=', False)]",
+    )
+    shared_team_ids = fields.Many2many(
+        "support.team",
+        "support_ticket_shared_team_rel",
+        "ticket_id",
+        "team_id",
+        string="Shared with Teams",
+    )
+
+    # Links
+    equipment_id = fields.Many2one(
+        "maintenance.equipment",
+        string="Asset",
+        index="btree_not_null",
+        check_company=True,
+    )
+    related_ticket_ids = fields.Many2many(
+        "support.ticket",
+        "support_ticket_related_rel",
+        "ticket_id",
+        "related_id",
+        string="Related Tickets",
+        copy=False,
+    )
+    reference = fields.Char(
+        string="Practice Reference", help="Practice code of the customer or supplier."
+    )
+    product_id = fields.Many2one(
+        "product.product", string="Product", check_company=True
+    )
+    project_id = fields.Many2one(
+        "project.project",
+        string="Project",
+        index="btree_not_null",
+        check_company=True,
+    )
+    attachment_ids = fields.One2many(
+        "ir.attachment",
+        "res_id",
+        string="Attachments",
+        domain=[("res_model", "=", "support.ticket")],
+    )
+
+    # Planning
+    estimate_hours = fields.Float(string="Estimate (Hours)")
+    date_planned_start = fields.Datetime(string="Planned Start", tracking=True)
+    date_deadline = fields.Datetime(string="Deadline", tracking=True, index=True)
+    is_expired = fields.Boolean(
+        string="Expired",
+        compute="_compute_is_expired",
+        search="_search_is_expired",
+        help="The deadline has passed and the ticket is neither closed nor cancelled.",
+    )
+    date_closed = fields.Datetime(
+        string="Closed on",
+        compute="_compute_date_closed",
+        store=True,
+        copy=False,
+    )
+    last_reply_date = fields.Datetime(
+        string="Last Reply", readonly=True, copy=False, index=True
+    )
+    closing_note = fields.Html(string="Closing Note")
+
+    _sql_constraints = [
+        ("number_uniq", "unique (number)", "The ticket number must be unique."),
+    ]
+
+    @api.depends("team_id")
+    def _compute_company_id(self):
+        for ticket in self:
+            if ticket.team_id:
+                ticket.company_id = ticket.team_id.company_id
+            elif not ticket.company_id:
+                ticket.company_id = self.env.company
+
+    @api.depends("partner_contact_id.email", "partner_id.email")
+    def _compute_email_from(self):
+        for ticket in self:
+            contact = ticket.partner_contact_id or ticket.partner_id
+            if contact.email:
+                ticket.email_from = contact.email
+
+    @api.depends("type_id")
+    def _compute_team_id(self):
+        # Type -> team routing wins over a team chosen by hand.
+        for ticket in self:
+            if ticket.type_id.team_id:
+                ticket.team_id = ticket.type_id.team_id
+
+    @api.depends("team_id")
+    def _compute_priority_id(self):
+        default = self._get_default_priority()
+        for ticket in self:
+            if not ticket.priority_id:
+                ticket.priority_id = ticket.team_id.default_priority_id or default
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+
+    @api.depends("date_deadline", "state")
+    def _compute_is_expired(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            ticket.is_expired = bool(
+                ticket.date_deadline
+                and ticket.date_deadline < now
+                and ticket.state not in CLOSED_STATES
+            )
+
+    def _search_is_expired(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the Expired field."))
+        expired = [
+            ("date_deadline", "<", fields.Datetime.now()),
+            ("state", "not in", CLOSED_STATES),
+        ]
+        if (operator == "=") == value:
+            return expired
+        return [
+            "|",
+            "|",
+            ("date_deadline", "=", False),
+            ("date_deadline", ">=", fields.Datetime.now()),
+            ("state", "in", CLOSED_STATES),
+        ]
+
+    @api.depends("state")
+    def _compute_date_closed(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if ticket.state in CLOSED_STATES:
+                ticket.date_closed = ticket.date_closed or now
+            else:
+                ticket.date_closed = False
+
+    @api.depends("number", "name")
+    def _compute_display_name(self):
+        for ticket in self:
+            ticket.display_name = (
+                f"[{ticket.number}] {ticket.name}" if ticket.number else ticket.name
+            )
+
+    @api.constrains("partner_id", "partner_contact_id", "final_partner_id", "final_contact_id")
+    def _check_contacts(self):
+        for ticket in self:
+            for company, contact in (
+                (ticket.partner_id, ticket.partner_contact_id),
+                (ticket.final_partner_id, ticket.final_contact_id),
+            ):
+                if contact and contact.commercial_partner_id != company.commercial_partner_id:
+                    raise ValidationError(
+                        self.env._(
+                            "The contact %(contact)s does not belong to %(company)s.",
+                            contact=contact.display_name,
+                            company=company.display_name
+                            or self.env._("an empty customer"),
+                        )
+                    )
+
+    @api.constrains("extra_notify_emails")
+    def _check_extra_notify_emails(self):
+        for ticket in self:
+            invalid = [
+                address
+                for address in self._split_emails(ticket.extra_notify_emails)
+                if not EMAIL_RE.match(address)
+            ]
+            if invalid:
+                raise ValidationError(
+                    self.env._(
+                        "These extra notification emails are not valid: %s",
+                        ", ".join(invalid),
+                    )
+                )
+
+    @api.constrains("date_planned_start", "date_deadline")
+    def _check_dates(self):
+        for ticket in self:
+            if (
+                ticket.date_planned_start
+                and ticket.date_deadline
+                and ticket.date_deadline < ticket.date_planned_start
+            ):
+                raise ValidationError(
+                    self.env._("The deadline cannot be earlier than the planned start.")
+                )
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.partner_id.parent_id:
+            self.partner_contact_id = self.partner_id
+            self.partner_id = self.partner_id.commercial_partner_id
+        elif (
+            self.partner_contact_id
+            and self.partner_contact_id.commercial_partner_id != self.partner_id
+        ):
+            self.partner_contact_id = False
+
+    @api.onchange("final_partner_id")
+    def _onchange_final_partner_id(self):
+        if self.final_partner_id.parent_id:
+            self.final_contact_id = self.final_partner_id
+            self.final_partner_id = self.final_partner_id.commercial_partner_id
+        elif (
+            self.final_contact_id
+            and self.final_contact_id.commercial_partner_id != self.final_partner_id
+        ):
+            self.final_contact_id = False
+
+    @api.onchange("team_id")
+    def _onchange_team_id(self):
+        if self.team_id.default_type_id and not self.type_id:
+            self.type_id = self.team_id.default_type_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_customer_vals(vals)
+            self._apply_type_routing(vals)
+            if vals.get("team_id") and not vals.get("type_id"):
+                team = self.env["support.team"].browse(vals["team_id"])
+                if team.default_type_id:
+                    vals["type_id"] = team.default_type_id.id
+            # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
+            if not vals.get("number") or vals["number"] == self.env._("New"):
+                vals["number"] = self._get_next_number()
+        tickets = super().create(vals_list)
+        tickets._sync_related_tickets()
+        return tickets
+
+    def write(self, vals):
+        self._normalize_customer_vals(vals, fill_company=False)
+        self._apply_type_routing(vals)
+        old_related = (
+            {ticket: ticket.related_ticket_ids for ticket in self}
+            if "related_ticket_ids" in vals
+            else None
+        )
+        res = super().write(vals)
+        if old_related is not None:
+            self._sync_related_tickets(old_related)
+        return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        return [
+            dict(vals, name=self.env._("%s (copy)", ticket.name))
+            for ticket, vals in zip(self, vals_list, strict=True)
+        ]
+
+    def action_take_in_charge(self):
+        """Set the current user in charge, even when someone else is assigned."""
+        if not self.env.user.has_group("support_desk.group_support_agent"):
+            raise AccessError(self.env._("Only support agents can take tickets in charge."))
+        self._lock_for_update()
+        taken = self.filtered(
+            lambda t: t.in_charge_user_id and t.in_charge_user_id != self.env.user
+        )
+        if taken:
+            raise UserError(
+                self.env._(
+                    "%(ticket)s is already in charge of %(user)s.",
+                    ticket=taken[0].display_name,
+                    user=taken[0].in_charge_user_id.name,
+                )
+            )
+        vals = {"in_charge_user_id": self.env.uid}
+        new_tickets = self.filtered(lambda t: t.state == "new")
+        (self - new_tickets).write(vals)
+        stage = self._get_take_charge_stage()
+        if stage:
+            vals["stage_id"] = stage.id
+        new_tickets.write(vals)
+        return True
+
+    def action_release_charge(self):
+        mine = self.filtered(lambda t: t.in_charge_user_id == self.env.user)
+        mine.write({"in_charge_user_id": False})
+        return True
+
+    def _lock_for_update(self):
+        """Lock the rows so that two agents cannot take the same ticket at once."""
+        if not self.ids:
+            return
+        # SKIP LOCKED leaves out the rows another transaction holds, without
+        # waiting and without aborting ours.
+        self.env.cr.execute(
+            "SELECT id FROM support_ticket WHERE id IN %s FOR UPDATE SKIP LOCKED",
+            [tuple(self.ids)],
+        )
+        if len(self.env.cr.fetchall()) != len(self.ids):
+            raise UserError(
+                self.env._(
+                    "Another user is updating this ticket right now. "
+                    "Reload it and try again."
+                )
+            )
+        self.invalidate_recordset(["in_charge_user_id", "stage_id"])
+
+    @api.model
+    def _get_next_number(self):
+        return self.env["ir.sequence"].sudo().next_by_code("support.ticket") or "/"
+
+    @api.model
+    def _get_default_priority(self):
+        priority = self.env.ref(
+            "support_desk.support_priority_medium", raise_if_not_found=False
+        )
+        return priority or self.env["support.priority"].search([], limit=1)
+
+    @api.model
+    def _get_take_charge_stage(self):
+        Stage = self.env["support.stage"]
+        return Stage.search([("is_take_charge", "=", True)], limit=1) or Stage.search(
+            [("state", "=", "in_progress")], limit=1
+        )
+
+    @api.model
+    def _normalize_customer_vals(self, vals, fill_company=True):
+        """A person given as customer becomes the contact of their company.
+
+        On create, a contact alone also brings its company.
+        """
+        for company_field, contact_field in (
+            ("partner_id", "partner_contact_id"),
+            ("final_partner_id", "final_contact_id"),
+        ):
+            if fill_company and vals.get(contact_field) and not vals.get(company_field):
+                contact = self.env["res.partner"].browse(vals[contact_field])
+                if company_field not in vals and contact.commercial_partner_id:
+                    vals[company_field] = contact.commercial_partner_id.id
+            if vals.get(company_field):
+                partner = self.env["res.partner"].browse(vals[company_field])
+                if partner.parent_id:
+                    vals[company_field] = partner.commercial_partner_id.id
+                    vals.setdefault(contact_field, partner.id)
+
+    @api.model
+    def _apply_type_routing(self, vals):
+        """A type routed to a team sends its tickets there, whatever was chosen."""
+        if vals.get("type_id"):
+            team = self.env["support.ticket.type"].browse(vals["type_id"]).team_id
+            if team:
+                vals["team_id"] = team.id
+
+    @api.model
+    def _split_emails(self, text):
+        return [item for item in re.split(r"[,;\s]+", text or "") if item]
+
+    def _sync_related_tickets(self, old_related=None):
+        """Keep "related tickets" symmetric: if A lists B, B lists A."""
+        if self.env.context.get("support_sync_related"):
+            return
+        self_ctx = self.with_context(support_sync_related=True)
+        for ticket in self_ctx:
+            before = old_related.get(ticket, self.browse()) if old_related else self.browse()
+            added = ticket.related_ticket_ids - before
+            removed = before - ticket.related_ticket_ids
+            for other in added:
+                other.related_ticket_ids = [(4, ticket.id)]
+            for other in removed:
+                other.related_ticket_ids = [(3, ticket.id)]
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "stage_id" in init_values:
+            return self.env.ref("support_desk.mt_ticket_stage")
+        return super()._track_subtype(init_values)
+
+    def _creation_subtype(self):
+        return self.env.ref("support_desk.mt_ticket_new")
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        if message.message_type in ("comment", "email") and not message.subtype_id.internal:
+            self.sudo().last_reply_date = message.date
+        return message
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return f"{self.number} - {self.name}"

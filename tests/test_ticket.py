@@ -1,0 +1,215 @@
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import SupportDeskCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTicket(SupportDeskCommon):
+    def test_number_from_sequence(self):
+        tickets = self.env["support.ticket"].create(
+            [{"name": f"Ticket {i}", "partner_id": self.customer.id} for i in range(3)]
+        )
+        numbers = tickets.mapped("number")
+        self.assertEqual(len(set(numbers)), 3, "each ticket gets its own number")
+        for number in numbers:
+            self.assertRegex(number, r"^T\d{5,}$")
+        self.assertEqual(tickets[0].display_name, f"[{numbers[0]}] Ticket 0")
+        found = self.env["support.ticket"].name_search(numbers[1])
+        self.assertEqual([r[0] for r in found], [tickets[1].id])
+
+    def test_number_unique(self):
+        first, second = self._create_ticket(), self._create_ticket()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            second.number = first.number
+            second.flush_recordset()
+
+    def test_number_not_copied(self):
+        ticket = self._create_ticket()
+        copy = ticket.copy()
+        self.assertNotEqual(copy.number, ticket.number)
+        self.assertEqual(copy.name, f"{ticket.name} (copy)")
+
+    def test_defaults(self):
+        ticket = self.env["support.ticket"].with_user(self.agent).create(
+            {"name": "Defaults", "team_id": self.team_a.id}
+        )
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertEqual(ticket.state, "new")
+        self.assertEqual(ticket.opened_by_id, self.agent)
+        self.assertEqual(ticket.channel, "manual")
+        self.assertEqual(ticket.priority_id, self.env.ref("support_desk.support_priority_medium"))
+        self.assertEqual(ticket.company_id, self.company)
+
+    def test_state_follows_stage(self):
+        ticket = self._create_ticket()
+        ticket.stage_id = self.stage_hold
+        self.assertEqual(ticket.state, "on_hold")
+        self.assertFalse(ticket.date_closed)
+        ticket.stage_id = self.stage_done
+        self.assertEqual(ticket.state, "done")
+        self.assertTrue(ticket.date_closed)
+        ticket.stage_id = self.stage_progress
+        self.assertEqual(ticket.state, "in_progress")
+        self.assertFalse(ticket.date_closed, "reopening clears the closing date")
+        # The state is stored: changing what a stage means updates its tickets.
+        self.stage_progress.state = "on_hold"
+        self.assertEqual(ticket.state, "on_hold")
+        self.assertEqual(
+            self.env["support.ticket"].search([("id", "=", ticket.id), ("state", "=", "on_hold")]),
+            ticket,
+        )
+
+    def test_take_in_charge(self):
+        ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.ticket_admin.id)
+        ticket.with_user(self.agent).action_take_in_charge()
+        self.assertEqual(ticket.in_charge_user_id, self.agent)
+        self.assertEqual(ticket.user_id, self.ticket_admin, "assignment is left alone")
+        self.assertEqual(ticket.stage_id, self.stage_in_charge)
+        # Taking it again is harmless.
+        ticket.with_user(self.agent).action_take_in_charge()
+        self.assertEqual(ticket.in_charge_user_id, self.agent)
+
+    def test_take_in_charge_keeps_later_stage(self):
+        ticket = self._create_ticket(team_id=self.team_a.id, stage_id=self.stage_hold.id)
+        ticket.with_user(self.agent).action_take_in_charge()
+        self.assertEqual(ticket.stage_id, self.stage_hold)
+        self.assertEqual(ticket.in_charge_user_id, self.agent)
+
+    def test_take_in_charge_already_taken(self):
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        ticket.with_user(self.agent).action_take_in_charge()
+        ticket.message_subscribe(partner_ids=self.agent_b.partner_id.ids)
+        with self.assertRaisesRegex(UserError, "already in charge of Agent A"):
+            ticket.with_user(self.agent_b).action_take_in_charge()
+        self.assertEqual(ticket.in_charge_user_id, self.agent)
+        ticket.with_user(self.agent).action_release_charge()
+        self.assertFalse(ticket.in_charge_user_id)
+        ticket.with_user(self.agent_b).action_take_in_charge()
+        self.assertEqual(ticket.in_charge_user_id, self.agent_b)
+
+    def test_take_in_charge_needs_agent(self):
+        ticket = self._create_ticket(opened_by_id=self.employee.id)
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.employee).action_take_in_charge()
+        self.assertFalse(ticket.in_charge_user_id)
+
+    def test_expired(self):
+        now = fields.Datetime.now()
+        past = now - timedelta(days=2)
+        future = now + timedelta(days=2)
+        open_late = self._create_ticket(date_deadline=past)
+        closed_late = self._create_ticket(date_deadline=past, stage_id=self.stage_done.id)
+        cancelled_late = self._create_ticket(
+            date_deadline=past, stage_id=self.stage_cancelled.id
+        )
+        in_time = self._create_ticket(date_deadline=future)
+        no_deadline = self._create_ticket()
+        all_tickets = open_late | closed_late | cancelled_late | in_time | no_deadline
+        self.assertEqual(all_tickets.filtered("is_expired"), open_late)
+        Ticket = self.env["support.ticket"]
+        scope = [("id", "in", all_tickets.ids)]
+        self.assertEqual(Ticket.search(scope + [("is_expired", "=", True)]), open_late)
+        self.assertEqual(Ticket.search(scope + [("is_expired", "!=", False)]), open_late)
+        self.assertEqual(
+            Ticket.search(scope + [("is_expired", "=", False)]), all_tickets - open_late
+        )
+        self.assertEqual(
+            Ticket.search(scope + [("is_expired", "!=", True)]), all_tickets - open_late
+        )
+        with self.assertRaises(UserError):
+            Ticket.search([("is_expired", "in", [True])])
+
+    def test_contact_must_belong_to_account(self):
+        with self.assertRaisesRegex(ValidationError, "does not belong"):
+            self._create_ticket(partner_contact_id=self.other_contact.id)
+        ticket = self._create_ticket(partner_contact_id=self.customer_contact.id)
+        with self.assertRaisesRegex(ValidationError, "does not belong"):
+            ticket.final_partner_id = self.customer
+            ticket.final_contact_id = self.other_contact
+            ticket.flush_recordset()
+
+    def test_person_as_account_becomes_contact(self):
+        ticket = self._create_ticket(partner_id=self.customer_contact.id)
+        self.assertEqual(ticket.partner_id, self.customer)
+        self.assertEqual(ticket.partner_contact_id, self.customer_contact)
+        self.assertEqual(ticket.email_from, "anna@acme.example")
+        ticket = self.env["support.ticket"].create(
+            {"name": "Contact only", "final_contact_id": self.other_contact.id}
+        )
+        self.assertEqual(ticket.final_partner_id, self.other_customer)
+
+    def test_onchange_partner(self):
+        ticket = self.env["support.ticket"].new({"name": "x"})
+        ticket.partner_id = self.customer_contact
+        ticket._onchange_partner_id()
+        self.assertEqual(ticket.partner_id, self.customer)
+        self.assertEqual(ticket.partner_contact_id, self.customer_contact)
+        ticket.partner_id = self.other_customer
+        ticket._onchange_partner_id()
+        self.assertFalse(ticket.partner_contact_id, "a contact of another company is dropped")
+
+    def test_extra_notify_emails(self):
+        ticket = self._create_ticket(extra_notify_emails="a@example.com, b@example.org;c@x.it")
+        self.assertEqual(
+            ticket._split_emails(ticket.extra_notify_emails),
+            ["a@example.com", "b@example.org", "c@x.it"],
+        )
+        for bad in ("not-an-email", "a@example.com, foo@", "<script>@x"):
+            with self.subTest(bad=bad), self.assertRaisesRegex(ValidationError, "not valid"):
+                ticket.extra_notify_emails = bad
+                ticket.flush_recordset()
+
+    def test_deadline_before_planned_start(self):
+        now = fields.Datetime.now()
+        with self.assertRaisesRegex(ValidationError, "deadline cannot be earlier"):
+            self._create_ticket(date_planned_start=now, date_deadline=now - timedelta(hours=1))
+        ticket = self._create_ticket(date_planned_start=now, date_deadline=now)
+        self.assertEqual(ticket.date_deadline, now)
+
+    def test_related_tickets_symmetric(self):
+        first, second, third = (self._create_ticket(name=n) for n in ("1", "2", "3"))
+        first.related_ticket_ids = second | third
+        self.assertEqual(second.related_ticket_ids, first)
+        self.assertEqual(third.related_ticket_ids, first)
+        second.related_ticket_ids = False
+        self.assertEqual(first.related_ticket_ids, third)
+        fourth = self._create_ticket(related_ticket_ids=[(6, 0, third.ids)])
+        self.assertEqual(third.related_ticket_ids, first | fourth)
+
+    def test_type_routes_to_team(self):
+        ticket_type = self.env["support.ticket.type"].create(
+            {"name": "Routed", "team_id": self.team_b.id}
+        )
+        ticket = self._create_ticket(team_id=self.team_a.id, type_id=ticket_type.id)
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_team_defaults(self):
+        urgent = self.env.ref("support_desk.support_priority_urgent")
+        billing = self.env.ref("support_desk.support_ticket_type_billing")
+        self.team_a.write({"default_priority_id": urgent.id, "default_type_id": billing.id})
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        self.assertEqual(ticket.priority_id, urgent)
+        self.assertEqual(ticket.type_id, billing)
+
+    def test_last_reply_date(self):
+        ticket = self._create_ticket()
+        ticket.message_post(body="Internal", subtype_xmlid="mail.mt_note")
+        self.assertFalse(ticket.last_reply_date)
+        ticket.message_post(
+            body="Public", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertTrue(ticket.last_reply_date)
+
+    def test_team_open_ticket_count(self):
+        self._create_ticket(team_id=self.team_a.id)
+        self._create_ticket(team_id=self.team_a.id, stage_id=self.stage_done.id)
+        self.assertEqual(self.team_a.open_ticket_count, 1)
+        action = self.team_a.action_view_open_tickets()
+        self.assertEqual(action["domain"], [("team_id", "=", self.team_a.id)])
