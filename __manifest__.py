@@ -30,6 +30,8 @@
         "views/support_ticket_type_views.xml",
         "views/support_priority_views.xml",
         "views/support_tag_views.xml",
+        "views/res_users_views.xml",
+        "views/res_partner_views.xml",
         "views/menus.xml",
     ],
     "demo": [

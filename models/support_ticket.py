@@ -172,6 +172,16 @@ class SupportTicket(models.Model):
         index=True,
         copy=False,
     )
+    can_assign = fields.Boolean(compute="_compute_assign_scope")
+    allowed_assign_user_ids = fields.Many2many(
+        "res.users", compute="_compute_assign_scope"
+    )
+    allowed_assign_team_ids = fields.Many2many(
+        "support.team", compute="_compute_assign_scope"
+    )
+    allowed_type_ids = fields.Many2many(
+        "support.ticket.type", compute="_compute_allowed_type_ids"
+    )
     extra_notify_emails = fields.Char(
         string="Extra Notification Emails",
         help="Other addresses that get the ticket's notifications, "
@@ -281,6 +291,21 @@ class SupportTicket(models.Model):
             if not ticket.priority_id:
                 ticket.priority_id = ticket.team_id.default_priority_id or default
 
+    @api.depends_context("uid")
+    def _compute_assign_scope(self):
+        teams, users = self.env["res.users"]._support_assign_scope()
+        for ticket in self:
+            ticket.can_assign = bool(teams or users)
+            ticket.allowed_assign_team_ids = teams
+            ticket.allowed_assign_user_ids = users
+
+    @api.depends("partner_id")
+    def _compute_allowed_type_ids(self):
+        defaults = self.env["support.ticket.type"].search([("is_default", "=", True)])
+        for ticket in self:
+            own = ticket.partner_id.commercial_partner_id.sudo().support_type_ids
+            ticket.allowed_type_ids = own or defaults
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -346,6 +371,20 @@ class SupportTicket(models.Model):
                         )
                     )
 
+    @api.constrains("type_id", "partner_id")
+    def _check_type_allowed(self):
+        for ticket in self:
+            if not ticket.type_id or not ticket.partner_id:
+                continue
+            if ticket.type_id not in ticket.partner_id._get_support_allowed_types():
+                raise ValidationError(
+                    self.env._(
+                        "The type %(type)s is not available to the customer %(customer)s.",
+                        type=ticket.type_id.name,
+                        customer=ticket.partner_id.display_name,
+                    )
+                )
+
     @api.constrains("extra_notify_emails")
     def _check_extra_notify_emails(self):
         for ticket in self:
@@ -403,6 +442,7 @@ class SupportTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_assign_vals(vals_list)
         for vals in vals_list:
             self._normalize_customer_vals(vals)
             self._apply_type_routing(vals)
@@ -413,12 +453,24 @@ class SupportTicket(models.Model):
             # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self._get_next_number()
+        for vals in vals_list:
+            self._auto_assign_vals(vals)
         tickets = super().create(vals_list)
         tickets._sync_related_tickets()
+        tickets._notify_ticket_admins_on_open()
         return tickets
 
     def write(self, vals):
         self._normalize_customer_vals(vals, fill_company=False)
+        if "user_id" in vals or "team_id" in vals:
+            changing = self.filtered(
+                lambda t: ("user_id" in vals and t.user_id.id != (vals["user_id"] or False))
+                or ("team_id" in vals and t.team_id.id != (vals["team_id"] or False))
+            )
+            if changing:
+                changing._check_assign_vals([vals], creating=False)
+                # Two administrators assigning at once: the second one is told.
+                changing._lock_for_update()
         self._apply_type_routing(vals)
         old_related = (
             {ticket: ticket.related_ticket_ids for ticket in self}
@@ -485,6 +537,76 @@ class SupportTicket(models.Model):
                 )
             )
         self.invalidate_recordset(["in_charge_user_id", "stage_id"])
+
+    @api.model
+    def _check_assign_vals(self, vals_list, creating=True):
+        """Only ticket administrators assign, and only within their scope.
+
+        On creation anybody may address a team (that is routing, as a mail alias
+        does); the assignee is for administrators only.
+        """
+        if self.env.su:
+            return
+        teams = users = None
+        for vals in vals_list:
+            sets_user = bool(vals.get("user_id")) if creating else "user_id" in vals
+            sets_team = not creating and "team_id" in vals
+            if not (sets_user or sets_team):
+                continue
+            if teams is None:
+                teams, users = self.env["res.users"]._support_assign_scope()
+            if not (teams or users):
+                raise AccessError(
+                    self.env._("Only ticket administrators can assign tickets.")
+                )
+            if sets_user and vals["user_id"] and vals["user_id"] not in users.ids:
+                raise AccessError(
+                    self.env._(
+                        "You cannot assign tickets to %s.",
+                        self.env["res.users"].browse(vals["user_id"]).sudo().name,
+                    )
+                )
+            if sets_team and vals["team_id"] and vals["team_id"] not in teams.ids:
+                raise AccessError(
+                    self.env._(
+                        "You cannot assign tickets to the team %s.",
+                        self.env["support.team"].browse(vals["team_id"]).sudo().name,
+                    )
+                )
+
+    @api.model
+    def _auto_assign_vals(self, vals):
+        if vals.get("user_id") or not vals.get("team_id"):
+            return
+        team = self.env["support.team"].browse(vals["team_id"]).sudo()
+        user = team._pick_assignee()
+        if user:
+            vals["user_id"] = user.id
+
+    def _notify_ticket_admins_on_open(self):
+        """Tickets opened with nobody assigned go to the team's ticket administrators."""
+        for ticket in self.filtered(lambda t: not t.user_id):
+            admins = ticket._get_team_ticket_admins()
+            if not admins:
+                continue
+            ticket.message_notify(
+                partner_ids=admins.partner_id.ids,
+                subject=self.env._("New ticket to assign: %s", ticket.display_name),
+                body=self.env._(
+                    "The ticket %s was opened with nobody assigned.", ticket.display_name
+                ),
+                model_description=self.env._("Ticket"),
+            )
+
+    def _get_team_ticket_admins(self):
+        """Ticket administrators whose scope covers the team, else the managers."""
+        self.ensure_one()
+        admins = self.env.ref("support_desk.group_support_ticket_admin").sudo().users
+        admins = admins.filtered(lambda u: u.active and not u.share)
+        scoped = admins.filtered(lambda u: self.team_id in u.support_assign_team_ids)
+        if self.team_id and scoped:
+            return scoped
+        return admins.filtered(lambda u: u.has_group("support_desk.group_support_manager"))
 
     @api.model
     def _get_next_number(self):
@@ -564,6 +686,19 @@ class SupportTicket(models.Model):
         if message.message_type in ("comment", "email") and not message.subtype_id.internal:
             self.sudo().last_reply_date = message.date
         return message
+
+    @api.model
+    def get_dashboard_domains(self):
+        """Domains of the two boxes of "My Tickets" (the first seed's screen)."""
+        user = self.env.user
+        openers = user
+        if user.has_group("support_desk.group_support_ticket_admin"):
+            openers |= user.sudo().support_assign_user_ids
+        still_open = [("state", "not in", CLOSED_STATES)]
+        return {
+            "opened": [("opened_by_id", "in", openers.ids), *still_open],
+            "assigned": [("user_id", "=", user.id), *still_open],
+        }
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -17,4 +17,18 @@ class SupportTicketType(models.Model):
     company_id = fields.Many2one(
         "res.company", index=True, help="Leave empty to share the type between companies."
     )
+    is_default = fields.Boolean(
+        string="Default Type",
+        default=True,
+        help="Customers without their own list of allowed types may use this type.",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "support_partner_type_rel",
+        "type_id",
+        "partner_id",
+        string="Allowed for Customers",
+        domain="[('is_company', '=', True)]",
+        help="Customers that may use this type even when it is not a default type.",
+    )
     active = fields.Boolean(default=True)

@@ -83,9 +83,9 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(ticket.in_charge_user_id, self.agent)
 
     def test_take_in_charge_already_taken(self):
-        ticket = self._create_ticket(team_id=self.team_a.id)
+        # Without a team, the ticket is open to every agent.
+        ticket = self._create_ticket()
         ticket.with_user(self.agent).action_take_in_charge()
-        ticket.message_subscribe(partner_ids=self.agent_b.partner_id.ids)
         with self.assertRaisesRegex(UserError, "already in charge of Agent A"):
             ticket.with_user(self.agent_b).action_take_in_charge()
         self.assertEqual(ticket.in_charge_user_id, self.agent)

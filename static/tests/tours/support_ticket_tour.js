@@ -11,8 +11,20 @@ registry.category("web_tour.tours").add("support_desk_ticket_tour", {
             run: "click",
         },
         {
+            content: "The app opens on My Tickets, with its two boxes",
+            trigger: ".o_support_dashboard .o_support_dashboard_assigned .o_list_view",
+        },
+        {
+            trigger: ".o_menu_sections button:contains('Tickets')",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains('All Tickets')",
+            run: "click",
+        },
+        {
             content: "The ticket list is shown",
-            trigger: ".o_list_view",
+            trigger: ".o_list_view .o_list_button_add",
         },
         {
             content: "Create a ticket",
@@ -52,6 +64,18 @@ registry.category("web_tour.tours").add("support_desk_ticket_tour", {
         {
             content: "The new ticket moved to the take-in-charge stage",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Taken in Charge')",
+        },
+        {
+            trigger: ".o_menu_sections button:contains('Tickets')",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains('My Tickets')",
+            run: "click",
+        },
+        {
+            content: "The new ticket is in the box of the tickets I opened",
+            trigger: ".o_support_dashboard_opened .o_data_row:contains('Printer on fire')",
         },
     ],
 });

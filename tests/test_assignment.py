@@ -1,0 +1,247 @@
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .common import SupportDeskCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAssignment(SupportDeskCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket_admin.write(
+            {
+                "support_assign_team_ids": [(6, 0, cls.team_a.ids)],
+                "support_assign_user_ids": [(6, 0, cls.employee.ids)],
+            }
+        )
+
+    def test_scope_lists_allowed_targets(self):
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        as_admin = ticket.with_user(self.ticket_admin)
+        self.assertTrue(as_admin.can_assign)
+        self.assertEqual(as_admin.allowed_assign_team_ids, self.team_a)
+        self.assertEqual(
+            as_admin.allowed_assign_user_ids, self.employee | self.agent | self.ticket_admin
+        )
+        self.assertFalse(ticket.with_user(self.agent).can_assign)
+        self.assertFalse(ticket.with_user(self.agent).allowed_assign_user_ids)
+        self.assertTrue(ticket.with_user(self.manager).can_assign)
+
+    def test_admin_assigns_within_scope_only(self):
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        as_admin = ticket.with_user(self.ticket_admin)
+        as_admin.user_id = self.employee
+        self.assertEqual(ticket.user_id, self.employee)
+        as_admin.user_id = self.agent  # member of a team in scope
+        with self.assertRaisesRegex(AccessError, "cannot assign tickets to Agent B"):
+            as_admin.user_id = self.agent_b
+        with self.assertRaisesRegex(AccessError, "to the team Team B"):
+            as_admin.team_id = self.team_b
+        self.assertEqual(ticket.user_id, self.agent)
+        self.assertEqual(ticket.team_id, self.team_a)
+        as_admin.user_id = False
+        self.assertFalse(ticket.user_id)
+
+    def test_agents_and_employees_cannot_assign(self):
+        ticket = self._create_ticket(team_id=self.team_a.id, opened_by_id=self.employee.id)
+        for user in (self.agent, self.employee):
+            with self.subTest(user=user.login):
+                with self.assertRaisesRegex(AccessError, "Only ticket administrators"):
+                    ticket.with_user(user).user_id = user
+                with self.assertRaises(AccessError):
+                    ticket.with_user(user).team_id = self.team_b
+        with self.assertRaisesRegex(AccessError, "Only ticket administrators"):
+            self.env["support.ticket"].with_user(self.employee).create(
+                {"name": "Assign myself", "user_id": self.agent.id}
+            )
+        # Addressing a team on creation is routing, open to everyone.
+        ticket = self.env["support.ticket"].with_user(self.employee).create(
+            {"name": "To team B", "team_id": self.team_b.id}
+        )
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_unchanged_values_are_not_an_assignment(self):
+        ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.agent.id)
+        ticket.with_user(self.agent).write(
+            {"user_id": self.agent.id, "team_id": self.team_a.id, "name": "Renamed"}
+        )
+        self.assertEqual(ticket.name, "Renamed")
+
+    def test_type_routing_is_not_blocked(self):
+        routed = self.env["support.ticket.type"].create({"name": "Routed", "team_id": self.team_b.id})
+        ticket = self._create_ticket(opened_by_id=self.employee.id)
+        ticket.with_user(self.employee).type_id = routed
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_allowed_types_per_customer(self):
+        Type = self.env["support.ticket.type"]
+        default = Type.create({"name": "Default one"})
+        special = Type.create({"name": "Special", "is_default": False})
+        self.assertTrue(self._create_ticket(type_id=default.id))
+        with self.assertRaisesRegex(ValidationError, "not available to the customer"):
+            self._create_ticket(type_id=special.id)
+        # A customer's own list replaces the defaults, for its contacts too.
+        self.customer.support_type_ids = special
+        self.assertTrue(self._create_ticket(type_id=special.id))
+        with self.assertRaisesRegex(ValidationError, "not available"):
+            self._create_ticket(type_id=default.id)
+        with self.assertRaisesRegex(ValidationError, "not available"):
+            self._create_ticket(partner_id=self.customer_contact.id, type_id=default.id)
+        ticket = self._create_ticket(partner_id=self.other_customer.id, type_id=default.id)
+        self.assertIn(default, ticket.allowed_type_ids)
+        self.assertNotIn(special, ticket.allowed_type_ids)
+        with self.assertRaisesRegex(ValidationError, "not available"):
+            ticket.partner_id = self.customer
+        self.assertEqual(special.partner_ids, self.customer)
+
+    def _emailed(self, ticket):
+        """Partners notified by email about the ticket, and the messages' subjects."""
+        notifications = self.env["mail.notification"].search(
+            [
+                ("mail_message_id.model", "=", "support.ticket"),
+                ("mail_message_id.res_id", "=", ticket.id),
+                ("notification_type", "=", "email"),
+            ]
+        )
+        return notifications.res_partner_id, notifications.mail_message_id
+
+    def test_mail_to_assignee_on_open(self):
+        ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.agent.id)
+        self.assertIn(self.agent.partner_id, ticket.message_partner_ids)
+        partners, _messages = self._emailed(ticket)
+        self.assertIn(self.agent.partner_id, partners)
+        self.assertNotIn(self.ticket_admin.partner_id, partners)
+
+    def test_mail_to_ticket_admins_when_unassigned(self):
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        partners, messages = self._emailed(ticket)
+        self.assertIn(self.ticket_admin.partner_id, partners)
+        self.assertIn("New ticket to assign", " ".join(messages.mapped("subject")))
+        # A team without a scoped administrator falls back to the managers.
+        ticket = self._create_ticket(team_id=self.team_b.id)
+        partners, _messages = self._emailed(ticket)
+        self.assertIn(self.manager.partner_id, partners)
+        self.assertNotIn(self.ticket_admin.partner_id, partners)
+
+    def test_dashboard_domains(self):
+        Ticket = self.env["support.ticket"]
+        by_employee = Ticket.with_user(self.employee).create({"name": "E"})
+        assigned = self._create_ticket(user_id=self.ticket_admin.id)
+        closed = self._create_ticket(
+            user_id=self.ticket_admin.id, stage_id=self.stage_done.id
+        )
+        domains = Ticket.with_user(self.ticket_admin).get_dashboard_domains()
+        opened = Ticket.with_user(self.ticket_admin).search(domains["opened"])
+        self.assertIn(by_employee, opened, "the administrator sees what their users opened")
+        mine = Ticket.with_user(self.ticket_admin).search(domains["assigned"])
+        self.assertIn(assigned, mine)
+        self.assertNotIn(closed, mine)
+        domains = Ticket.with_user(self.agent).get_dashboard_domains()
+        self.assertNotIn(by_employee, Ticket.with_user(self.agent).search(domains["opened"]))
+
+    def test_rule_follows_membership(self):
+        ticket = self._create_ticket(team_id=self.team_b.id)
+        Ticket = self.env["support.ticket"].with_user(self.agent)
+        self.assertFalse(Ticket.search([("id", "=", ticket.id)]))
+        self.team_b.member_ids = [(4, self.agent.id)]
+        self.assertEqual(Ticket.search([("id", "=", ticket.id)]), ticket)
+        self.team_b.member_ids = [(3, self.agent.id)]
+        self.assertFalse(Ticket.search([("id", "=", ticket.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestAutoAssignment(SupportDeskCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.member_1 = new_test_user(
+            cls.env, login="sd_m1", groups="support_desk.group_support_agent", name="M1"
+        )
+        cls.member_2 = new_test_user(
+            cls.env, login="sd_m2", groups="support_desk.group_support_agent", name="M2"
+        )
+        cls.member_3 = new_test_user(
+            cls.env, login="sd_m3", groups="support_desk.group_support_agent", name="M3"
+        )
+        cls.team = cls.env["support.team"].create(
+            {
+                "name": "Queue",
+                "member_ids": [(6, 0, (cls.member_1 | cls.member_2 | cls.member_3).ids)],
+            }
+        )
+
+    def _assignees(self, count):
+        return [
+            self._create_ticket(name=f"Q{i}", team_id=self.team.id).user_id
+            for i in range(count)
+        ]
+
+    def test_manual_assigns_nobody(self):
+        self.assertEqual(self._assignees(2), [self.env["res.users"]] * 2)
+
+    def test_round_robin(self):
+        self.team.assign_method = "round_robin"
+        self.assertEqual(
+            self._assignees(4), [self.member_1, self.member_2, self.member_3, self.member_1]
+        )
+
+    def test_round_robin_skips_unavailable_and_on_leave(self):
+        self.team.assign_method = "round_robin"
+        self.member_2.with_user(self.member_2).support_unavailable = True
+        employee = self.env["hr.employee"].create({"name": "M3", "user_id": self.member_3.id})
+        now = fields.Datetime.now()
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "resource_id": employee.resource_id.id,
+                "calendar_id": employee.resource_calendar_id.id,
+                "date_from": now - timedelta(hours=1),
+                "date_to": now + timedelta(days=1),
+            }
+        )
+        self.assertEqual(self._assignees(2), [self.member_1, self.member_1])
+
+    def test_balanced(self):
+        self.team.assign_method = "balanced"
+        self._create_ticket(team_id=self.team.id, user_id=self.member_1.id)
+        self._create_ticket(team_id=self.team.id, user_id=self.member_1.id)
+        self._create_ticket(team_id=self.team.id, user_id=self.member_2.id)
+        self.assertEqual(self._assignees(3), [self.member_3, self.member_2, self.member_3])
+
+    def test_everybody_away_leaves_ticket_unassigned(self):
+        self.team.assign_method = "balanced"
+        (self.member_1 | self.member_2 | self.member_3).write({"support_unavailable": True})
+        self.assertEqual(self._assignees(1), [self.env["res.users"]])
+
+
+@tagged("post_install", "-at_install")
+class TestAssignmentConcurrency(TransactionCase):
+    def test_two_admins_assign_at_once(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            ticket_id = env["support.ticket"].create({"name": "Contended"}).id
+            admin_1 = env.ref("base.user_admin").id
+        self.addCleanup(self._delete, ticket_id)
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            try:
+                env1 = api.Environment(cr1, admin_1, {})
+                env2 = api.Environment(cr2, SUPERUSER_ID, {})
+                env1["support.ticket"].browse(ticket_id).user_id = admin_1
+                env1.flush_all()
+                with self.assertRaisesRegex(UserError, "Another user is updating"):
+                    env2["support.ticket"].browse(ticket_id).write({"user_id": SUPERUSER_ID})
+                cr1.commit()
+            finally:
+                cr1.rollback()
+                cr2.rollback()
+        with self.registry.cursor() as cr:
+            ticket = api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(ticket_id)
+            self.assertEqual(ticket.user_id.id, admin_1, "one clear outcome: the first one")
+
+    def _delete(self, ticket_id):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(ticket_id).unlink()
