@@ -12,7 +12,9 @@ class ResPartner(models.Model):
         string="Allowed Ticket Types",
         help="Ticket types this company may use. Leave empty to use the default types.",
     )
-    support_ticket_ids = fields.One2many("support.ticket", "partner_id", string="Tickets")
+    support_ticket_ids = fields.One2many(
+        "support.ticket", "partner_id", string="Tickets"
+    )
     support_ticket_count = fields.Integer(
         string="Ticket Count", compute="_compute_support_ticket_count"
     )
@@ -45,4 +47,6 @@ class ResPartner(models.Model):
         allowed = company.sudo().support_type_ids
         if allowed:
             return allowed
-        return self.env["support.ticket.type"].sudo().search([("is_default", "=", True)])
+        return (
+            self.env["support.ticket.type"].sudo().search([("is_default", "=", True)])
+        )

@@ -45,7 +45,11 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if {"support_team_ids", "support_assign_team_ids", "support_assign_user_ids"} & vals.keys():
+        if {
+            "support_team_ids",
+            "support_assign_team_ids",
+            "support_assign_user_ids",
+        } & vals.keys():
             # Record rules read these fields: drop the cached rule domains.
             self.env.registry.clear_cache()
         return res

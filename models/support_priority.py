@@ -12,6 +12,9 @@ class SupportPriority(models.Model):
         help="Higher sequence means more urgent: lists sort tickets on it.",
     )
     color = fields.Integer(help="Colour of the priority badge on tickets.")
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Leave empty to share it between companies."
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

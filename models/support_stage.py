@@ -30,4 +30,7 @@ class SupportStage(models.Model):
         help="New tickets move to this stage when an agent takes them in charge.",
     )
     description = fields.Text(translate=True)
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Leave empty to share it between companies."
+    )
     active = fields.Boolean(default=True)

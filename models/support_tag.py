@@ -13,6 +13,9 @@ class SupportTag(models.Model):
 
     name = fields.Char(required=True, translate=True)
     color = fields.Integer(default=_default_color)
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Leave empty to share it between companies."
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

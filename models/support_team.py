@@ -44,8 +44,8 @@ class SupportTeam(models.Model):
     last_assigned_user_id = fields.Many2one(
         "res.users", readonly=True, copy=False, help="Used by round-robin assignment."
     )
-    default_type_id = fields.Many2one("support.ticket.type", string="Default Type")
-    default_priority_id = fields.Many2one("support.priority", string="Default Priority")
+    default_type_id = fields.Many2one("support.ticket.type")
+    default_priority_id = fields.Many2one("support.priority")
     ticket_ids = fields.One2many("support.ticket", "team_id", string="Tickets")
     open_ticket_count = fields.Integer(compute="_compute_open_ticket_count")
 
@@ -78,7 +78,7 @@ class SupportTeam(models.Model):
         return res
 
     def _get_available_members(self):
-        """Members who can take new tickets now: active, not unavailable, not on leave."""
+        """Members who can take new tickets now: available and not on leave."""
         self.ensure_one()
         members = self.member_ids.filtered(
             lambda u: u.active and not u.support_unavailable
@@ -86,12 +86,16 @@ class SupportTeam(models.Model):
         if not members:
             return members
         now = fields.Datetime.now()
-        on_leave = self.env["resource.calendar.leaves"].sudo().search(
-            [
-                ("resource_id.user_id", "in", members.ids),
-                ("date_from", "<=", now),
-                ("date_to", ">=", now),
-            ]
+        on_leave = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id.user_id", "in", members.ids),
+                    ("date_from", "<=", now),
+                    ("date_to", ">=", now),
+                ]
+            )
         )
         return members - on_leave.resource_id.user_id
 
@@ -113,7 +117,9 @@ class SupportTeam(models.Model):
             user = later[:1] or members[:1]
         else:
             counts = dict(
-                self.env["support.ticket"].sudo()._read_group(
+                self.env["support.ticket"]
+                .sudo()
+                ._read_group(
                     [
                         ("user_id", "in", members.ids),
                         ("state", "not in", ("done", "cancelled")),

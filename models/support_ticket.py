@@ -36,7 +36,6 @@ class SupportTicket(models.Model):
         return stages.search([], order=stages._order)
 
     number = fields.Char(
-        string="Number",
         required=True,
         readonly=True,
         copy=False,
@@ -98,7 +97,6 @@ class SupportTicket(models.Model):
     # Classification
     team_id = fields.Many2one(
         "support.team",
-        string="Team",
         compute="_compute_team_id",
         store=True,
         readonly=False,
@@ -109,14 +107,12 @@ class SupportTicket(models.Model):
     )
     type_id = fields.Many2one(
         "support.ticket.type",
-        string="Type",
         tracking=True,
         index=True,
         check_company=True,
     )
     priority_id = fields.Many2one(
         "support.priority",
-        string="Priority",
         compute="_compute_priority_id",
         store=True,
         readonly=False,
@@ -127,10 +123,11 @@ class SupportTicket(models.Model):
     priority_sequence = fields.Integer(
         related="priority_id.sequence", store=True, index=True
     )
-    priority_color = fields.Integer(related="priority_id.color", string="Priority Colour")
+    priority_color = fields.Integer(
+        related="priority_id.color", string="Priority Colour"
+    )
     stage_id = fields.Many2one(
         "support.stage",
-        string="Stage",
         default=_default_stage_id,
         group_expand="_read_group_stage_ids",
         tracking=True,
@@ -221,12 +218,9 @@ class SupportTicket(models.Model):
     reference = fields.Char(
         string="Practice Reference", help="Practice code of the customer or supplier."
     )
-    product_id = fields.Many2one(
-        "product.product", string="Product", check_company=True
-    )
+    product_id = fields.Many2one("product.product", check_company=True)
     project_id = fields.Many2one(
         "project.project",
-        string="Project",
         index="btree_not_null",
         check_company=True,
     )
@@ -256,7 +250,7 @@ class SupportTicket(models.Model):
     last_reply_date = fields.Datetime(
         string="Last Reply", readonly=True, copy=False, index=True
     )
-    closing_note = fields.Html(string="Closing Note")
+    closing_note = fields.Html()
 
     _sql_constraints = [
         ("number_uniq", "unique (number)", "The ticket number must be unique."),
@@ -307,7 +301,6 @@ class SupportTicket(models.Model):
             ticket.allowed_type_ids = own or defaults
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"
 
@@ -354,14 +347,19 @@ class SupportTicket(models.Model):
                 f"[{ticket.number}] {ticket.name}" if ticket.number else ticket.name
             )
 
-    @api.constrains("partner_id", "partner_contact_id", "final_partner_id", "final_contact_id")
+    @api.constrains(
+        "partner_id", "partner_contact_id", "final_partner_id", "final_contact_id"
+    )
     def _check_contacts(self):
         for ticket in self:
             for company, contact in (
                 (ticket.partner_id, ticket.partner_contact_id),
                 (ticket.final_partner_id, ticket.final_contact_id),
             ):
-                if contact and contact.commercial_partner_id != company.commercial_partner_id:
+                if (
+                    contact
+                    and contact.commercial_partner_id != company.commercial_partner_id
+                ):
                     raise ValidationError(
                         self.env._(
                             "The contact %(contact)s does not belong to %(company)s.",
@@ -379,7 +377,8 @@ class SupportTicket(models.Model):
             if ticket.type_id not in ticket.partner_id._get_support_allowed_types():
                 raise ValidationError(
                     self.env._(
-                        "The type %(type)s is not available to the customer %(customer)s.",
+                        "The type %(type)s is not available to the customer "
+                        "%(customer)s.",
                         type=ticket.type_id.name,
                         customer=ticket.partner_id.display_name,
                     )
@@ -464,8 +463,12 @@ class SupportTicket(models.Model):
         self._normalize_customer_vals(vals, fill_company=False)
         if "user_id" in vals or "team_id" in vals:
             changing = self.filtered(
-                lambda t: ("user_id" in vals and t.user_id.id != (vals["user_id"] or False))
-                or ("team_id" in vals and t.team_id.id != (vals["team_id"] or False))
+                lambda t: (
+                    ("user_id" in vals and t.user_id.id != (vals["user_id"] or False))
+                    or (
+                        "team_id" in vals and t.team_id.id != (vals["team_id"] or False)
+                    )
+                )
             )
             if changing:
                 changing._check_assign_vals([vals], creating=False)
@@ -492,7 +495,9 @@ class SupportTicket(models.Model):
     def action_take_in_charge(self):
         """Set the current user in charge, even when someone else is assigned."""
         if not self.env.user.has_group("support_desk.group_support_agent"):
-            raise AccessError(self.env._("Only support agents can take tickets in charge."))
+            raise AccessError(
+                self.env._("Only support agents can take tickets in charge.")
+            )
         self._lock_for_update()
         taken = self.filtered(
             lambda t: t.in_charge_user_id and t.in_charge_user_id != self.env.user
@@ -584,7 +589,7 @@ class SupportTicket(models.Model):
             vals["user_id"] = user.id
 
     def _notify_ticket_admins_on_open(self):
-        """Tickets opened with nobody assigned go to the team's ticket administrators."""
+        """Unassigned new tickets are announced to the team's ticket administrators."""
         for ticket in self.filtered(lambda t: not t.user_id):
             admins = ticket._get_team_ticket_admins()
             if not admins:
@@ -593,7 +598,8 @@ class SupportTicket(models.Model):
                 partner_ids=admins.partner_id.ids,
                 subject=self.env._("New ticket to assign: %s", ticket.display_name),
                 body=self.env._(
-                    "The ticket %s was opened with nobody assigned.", ticket.display_name
+                    "The ticket %s was opened with nobody assigned.",
+                    ticket.display_name,
                 ),
                 model_description=self.env._("Ticket"),
             )
@@ -606,7 +612,9 @@ class SupportTicket(models.Model):
         scoped = admins.filtered(lambda u: self.team_id in u.support_assign_team_ids)
         if self.team_id and scoped:
             return scoped
-        return admins.filtered(lambda u: u.has_group("support_desk.group_support_manager"))
+        return admins.filtered(
+            lambda u: u.has_group("support_desk.group_support_manager")
+        )
 
     @api.model
     def _get_next_number(self):
@@ -664,7 +672,9 @@ class SupportTicket(models.Model):
             return
         self_ctx = self.with_context(support_sync_related=True)
         for ticket in self_ctx:
-            before = old_related.get(ticket, self.browse()) if old_related else self.browse()
+            before = (
+                old_related.get(ticket, self.browse()) if old_related else self.browse()
+            )
             added = ticket.related_ticket_ids - before
             removed = before - ticket.related_ticket_ids
             for other in added:
@@ -683,7 +693,10 @@ class SupportTicket(models.Model):
 
     def message_post(self, **kwargs):
         message = super().message_post(**kwargs)
-        if message.message_type in ("comment", "email") and not message.subtype_id.internal:
+        if (
+            message.message_type in ("comment", "email")
+            and not message.subtype_id.internal
+        ):
             self.sudo().last_reply_date = message.date
         return message
 

@@ -15,7 +15,9 @@ class SupportTicketType(models.Model):
         help="New tickets of this type go to this team.",
     )
     company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty to share the type between companies."
+        "res.company",
+        index=True,
+        help="Leave empty to share the type between companies.",
     )
     is_default = fields.Boolean(
         string="Default Type",
@@ -29,6 +31,6 @@ class SupportTicketType(models.Model):
         "partner_id",
         string="Allowed for Customers",
         domain="[('is_company', '=', True)]",
-        help="Customers that may use this type even when it is not a default type.",
+        help="Customers whose own list of types includes this one.",
     )
     active = fields.Boolean(default=True)

@@ -46,7 +46,11 @@ class SupportDeskCommon(TransactionCase):
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create({"name": "ACME Srl", "is_company": True})
         cls.customer_contact = Partner.create(
-            {"name": "Anna Rossi", "parent_id": cls.customer.id, "email": "anna@acme.example"}
+            {
+                "name": "Anna Rossi",
+                "parent_id": cls.customer.id,
+                "email": "anna@acme.example",
+            }
         )
         cls.other_customer = Partner.create({"name": "Globex Spa", "is_company": True})
         cls.other_contact = Partner.create(

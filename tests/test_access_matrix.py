@@ -16,7 +16,15 @@ MATRIX = {
     "shared": ("rpf", "rpf", "rwpf", "", "rwdpfs", "", ""),
     "no_team": ("", "rwpf", "rwpf", "rwpfs", "rwdpfs", "", ""),
 }
-ROLES = ("employee", "agent", "agent_b", "ticket_admin", "manager", "portal_a", "portal_b")
+ROLES = (
+    "employee",
+    "agent",
+    "agent_b",
+    "ticket_admin",
+    "manager",
+    "portal_a",
+    "portal_b",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -58,7 +66,9 @@ class TestAccessMatrix(SupportDeskCommon):
                     "shared_team_ids": [(6, 0, cls.team_a.ids)],
                 }
             ),
-            "no_team": Ticket.create({"name": "Triage", "opened_by_id": cls.manager.id}),
+            "no_team": Ticket.create(
+                {"name": "Triage", "opened_by_id": cls.manager.id}
+            ),
         }
         cls.attachments = {
             key: cls.env["ir.attachment"].create(
@@ -81,7 +91,9 @@ class TestAccessMatrix(SupportDeskCommon):
         elif operation == "d":
             ticket.unlink()
         elif operation == "p":
-            ticket.message_post(body="Hello", message_type="comment", subtype_xmlid="mail.mt_note")
+            ticket.message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_note"
+            )
         elif operation == "f":
             self.attachments[key].with_user(user).read(["name", "datas"])
         elif operation == "s":
@@ -121,7 +133,9 @@ class TestAccessMatrix(SupportDeskCommon):
         for role in ("employee", "agent", "agent_b", "ticket_admin", "manager"):
             with self.subTest(role=role):
                 user = getattr(self, role)
-                ticket = self.env["support.ticket"].with_user(user).create({"name": role})
+                ticket = (
+                    self.env["support.ticket"].with_user(user).create({"name": role})
+                )
                 self.assertEqual(ticket.opened_by_id, user)
                 self.assertTrue(ticket.with_user(user).read(["name"]))
         for role in ("portal_a", "portal_b"):
@@ -136,9 +150,7 @@ class TestAccessMatrix(SupportDeskCommon):
         Ticket = self.env["support.ticket"].with_user(self.agent_b)
         scope = [("id", "in", [t.id for t in self.tickets.values()])]
         visible = Ticket.search(scope)
-        self.assertEqual(
-            set(visible.mapped("name")), {"Y", "Mine", "Shared", "Triage"}
-        )
+        self.assertEqual(set(visible.mapped("name")), {"Y", "Mine", "Shared", "Triage"})
         self.assertEqual(Ticket.search_count(scope), 4)
         groups = Ticket.read_group(scope, ["team_id"], ["team_id"])
         self.assertEqual(sum(g["team_id_count"] for g in groups), 4)
@@ -147,7 +159,14 @@ class TestAccessMatrix(SupportDeskCommon):
         self.assertEqual(len(exported), 4)
         # The messages of a hidden ticket stay hidden too.
         self.tickets["team_x"].message_post(body="secret", subtype_xmlid="mail.mt_note")
-        messages = self.env["mail.message"].with_user(self.agent_b).search(
-            [("model", "=", "support.ticket"), ("res_id", "=", self.tickets["team_x"].id)]
+        messages = (
+            self.env["mail.message"]
+            .with_user(self.agent_b)
+            .search(
+                [
+                    ("model", "=", "support.ticket"),
+                    ("res_id", "=", self.tickets["team_x"].id),
+                ]
+            )
         )
         self.assertFalse(messages)

@@ -25,7 +25,8 @@ class TestAssignment(SupportDeskCommon):
         self.assertTrue(as_admin.can_assign)
         self.assertEqual(as_admin.allowed_assign_team_ids, self.team_a)
         self.assertEqual(
-            as_admin.allowed_assign_user_ids, self.employee | self.agent | self.ticket_admin
+            as_admin.allowed_assign_user_ids,
+            self.employee | self.agent | self.ticket_admin,
         )
         self.assertFalse(ticket.with_user(self.agent).can_assign)
         self.assertFalse(ticket.with_user(self.agent).allowed_assign_user_ids)
@@ -47,7 +48,9 @@ class TestAssignment(SupportDeskCommon):
         self.assertFalse(ticket.user_id)
 
     def test_agents_and_employees_cannot_assign(self):
-        ticket = self._create_ticket(team_id=self.team_a.id, opened_by_id=self.employee.id)
+        ticket = self._create_ticket(
+            team_id=self.team_a.id, opened_by_id=self.employee.id
+        )
         for user in (self.agent, self.employee):
             with self.subTest(user=user.login):
                 with self.assertRaisesRegex(AccessError, "Only ticket administrators"):
@@ -59,8 +62,10 @@ class TestAssignment(SupportDeskCommon):
                 {"name": "Assign myself", "user_id": self.agent.id}
             )
         # Addressing a team on creation is routing, open to everyone.
-        ticket = self.env["support.ticket"].with_user(self.employee).create(
-            {"name": "To team B", "team_id": self.team_b.id}
+        ticket = (
+            self.env["support.ticket"]
+            .with_user(self.employee)
+            .create({"name": "To team B", "team_id": self.team_b.id})
         )
         self.assertEqual(ticket.team_id, self.team_b)
 
@@ -72,7 +77,9 @@ class TestAssignment(SupportDeskCommon):
         self.assertEqual(ticket.name, "Renamed")
 
     def test_type_routing_is_not_blocked(self):
-        routed = self.env["support.ticket.type"].create({"name": "Routed", "team_id": self.team_b.id})
+        routed = self.env["support.ticket.type"].create(
+            {"name": "Routed", "team_id": self.team_b.id}
+        )
         ticket = self._create_ticket(opened_by_id=self.employee.id)
         ticket.with_user(self.employee).type_id = routed
         self.assertEqual(ticket.team_id, self.team_b)
@@ -91,7 +98,9 @@ class TestAssignment(SupportDeskCommon):
             self._create_ticket(type_id=default.id)
         with self.assertRaisesRegex(ValidationError, "not available"):
             self._create_ticket(partner_id=self.customer_contact.id, type_id=default.id)
-        ticket = self._create_ticket(partner_id=self.other_customer.id, type_id=default.id)
+        ticket = self._create_ticket(
+            partner_id=self.other_customer.id, type_id=default.id
+        )
         self.assertIn(default, ticket.allowed_type_ids)
         self.assertNotIn(special, ticket.allowed_type_ids)
         with self.assertRaisesRegex(ValidationError, "not available"):
@@ -136,12 +145,16 @@ class TestAssignment(SupportDeskCommon):
         )
         domains = Ticket.with_user(self.ticket_admin).get_dashboard_domains()
         opened = Ticket.with_user(self.ticket_admin).search(domains["opened"])
-        self.assertIn(by_employee, opened, "the administrator sees what their users opened")
+        self.assertIn(
+            by_employee, opened, "the administrator sees what their users opened"
+        )
         mine = Ticket.with_user(self.ticket_admin).search(domains["assigned"])
         self.assertIn(assigned, mine)
         self.assertNotIn(closed, mine)
         domains = Ticket.with_user(self.agent).get_dashboard_domains()
-        self.assertNotIn(by_employee, Ticket.with_user(self.agent).search(domains["opened"]))
+        self.assertNotIn(
+            by_employee, Ticket.with_user(self.agent).search(domains["opened"])
+        )
 
     def test_rule_follows_membership(self):
         ticket = self._create_ticket(team_id=self.team_b.id)
@@ -170,7 +183,9 @@ class TestAutoAssignment(SupportDeskCommon):
         cls.team = cls.env["support.team"].create(
             {
                 "name": "Queue",
-                "member_ids": [(6, 0, (cls.member_1 | cls.member_2 | cls.member_3).ids)],
+                "member_ids": [
+                    (6, 0, (cls.member_1 | cls.member_2 | cls.member_3).ids)
+                ],
             }
         )
 
@@ -186,13 +201,16 @@ class TestAutoAssignment(SupportDeskCommon):
     def test_round_robin(self):
         self.team.assign_method = "round_robin"
         self.assertEqual(
-            self._assignees(4), [self.member_1, self.member_2, self.member_3, self.member_1]
+            self._assignees(4),
+            [self.member_1, self.member_2, self.member_3, self.member_1],
         )
 
     def test_round_robin_skips_unavailable_and_on_leave(self):
         self.team.assign_method = "round_robin"
         self.member_2.with_user(self.member_2).support_unavailable = True
-        employee = self.env["hr.employee"].create({"name": "M3", "user_id": self.member_3.id})
+        employee = self.env["hr.employee"].create(
+            {"name": "M3", "user_id": self.member_3.id}
+        )
         now = fields.Datetime.now()
         self.env["resource.calendar.leaves"].create(
             {
@@ -210,11 +228,15 @@ class TestAutoAssignment(SupportDeskCommon):
         self._create_ticket(team_id=self.team.id, user_id=self.member_1.id)
         self._create_ticket(team_id=self.team.id, user_id=self.member_1.id)
         self._create_ticket(team_id=self.team.id, user_id=self.member_2.id)
-        self.assertEqual(self._assignees(3), [self.member_3, self.member_2, self.member_3])
+        self.assertEqual(
+            self._assignees(3), [self.member_3, self.member_2, self.member_3]
+        )
 
     def test_everybody_away_leaves_ticket_unassigned(self):
         self.team.assign_method = "balanced"
-        (self.member_1 | self.member_2 | self.member_3).write({"support_unavailable": True})
+        (self.member_1 | self.member_2 | self.member_3).write(
+            {"support_unavailable": True}
+        )
         self.assertEqual(self._assignees(1), [self.env["res.users"]])
 
 
@@ -233,15 +255,23 @@ class TestAssignmentConcurrency(TransactionCase):
                 env1["support.ticket"].browse(ticket_id).user_id = admin_1
                 env1.flush_all()
                 with self.assertRaisesRegex(UserError, "Another user is updating"):
-                    env2["support.ticket"].browse(ticket_id).write({"user_id": SUPERUSER_ID})
+                    env2["support.ticket"].browse(ticket_id).write(
+                        {"user_id": SUPERUSER_ID}
+                    )
                 cr1.commit()
             finally:
                 cr1.rollback()
                 cr2.rollback()
         with self.registry.cursor() as cr:
-            ticket = api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(ticket_id)
-            self.assertEqual(ticket.user_id.id, admin_1, "one clear outcome: the first one")
+            ticket = api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(
+                ticket_id
+            )
+            self.assertEqual(
+                ticket.user_id.id, admin_1, "one clear outcome: the first one"
+            )
 
     def _delete(self, ticket_id):
         with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(ticket_id).unlink()
+            api.Environment(cr, SUPERUSER_ID, {})["support.ticket"].browse(
+                ticket_id
+            ).unlink()

@@ -37,14 +37,18 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(copy.name, f"{ticket.name} (copy)")
 
     def test_defaults(self):
-        ticket = self.env["support.ticket"].with_user(self.agent).create(
-            {"name": "Defaults", "team_id": self.team_a.id}
+        ticket = (
+            self.env["support.ticket"]
+            .with_user(self.agent)
+            .create({"name": "Defaults", "team_id": self.team_a.id})
         )
         self.assertEqual(ticket.stage_id, self.stage_new)
         self.assertEqual(ticket.state, "new")
         self.assertEqual(ticket.opened_by_id, self.agent)
         self.assertEqual(ticket.channel, "manual")
-        self.assertEqual(ticket.priority_id, self.env.ref("support_desk.support_priority_medium"))
+        self.assertEqual(
+            ticket.priority_id, self.env.ref("support_desk.support_priority_medium")
+        )
         self.assertEqual(ticket.company_id, self.company)
 
     def test_state_follows_stage(self):
@@ -62,12 +66,16 @@ class TestTicket(SupportDeskCommon):
         self.stage_progress.state = "on_hold"
         self.assertEqual(ticket.state, "on_hold")
         self.assertEqual(
-            self.env["support.ticket"].search([("id", "=", ticket.id), ("state", "=", "on_hold")]),
+            self.env["support.ticket"].search(
+                [("id", "=", ticket.id), ("state", "=", "on_hold")]
+            ),
             ticket,
         )
 
     def test_take_in_charge(self):
-        ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.ticket_admin.id)
+        ticket = self._create_ticket(
+            team_id=self.team_a.id, user_id=self.ticket_admin.id
+        )
         ticket.with_user(self.agent).action_take_in_charge()
         self.assertEqual(ticket.in_charge_user_id, self.agent)
         self.assertEqual(ticket.user_id, self.ticket_admin, "assignment is left alone")
@@ -77,7 +85,9 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(ticket.in_charge_user_id, self.agent)
 
     def test_take_in_charge_keeps_later_stage(self):
-        ticket = self._create_ticket(team_id=self.team_a.id, stage_id=self.stage_hold.id)
+        ticket = self._create_ticket(
+            team_id=self.team_a.id, stage_id=self.stage_hold.id
+        )
         ticket.with_user(self.agent).action_take_in_charge()
         self.assertEqual(ticket.stage_id, self.stage_hold)
         self.assertEqual(ticket.in_charge_user_id, self.agent)
@@ -105,7 +115,9 @@ class TestTicket(SupportDeskCommon):
         past = now - timedelta(days=2)
         future = now + timedelta(days=2)
         open_late = self._create_ticket(date_deadline=past)
-        closed_late = self._create_ticket(date_deadline=past, stage_id=self.stage_done.id)
+        closed_late = self._create_ticket(
+            date_deadline=past, stage_id=self.stage_done.id
+        )
         cancelled_late = self._create_ticket(
             date_deadline=past, stage_id=self.stage_cancelled.id
         )
@@ -116,7 +128,9 @@ class TestTicket(SupportDeskCommon):
         Ticket = self.env["support.ticket"]
         scope = [("id", "in", all_tickets.ids)]
         self.assertEqual(Ticket.search(scope + [("is_expired", "=", True)]), open_late)
-        self.assertEqual(Ticket.search(scope + [("is_expired", "!=", False)]), open_late)
+        self.assertEqual(
+            Ticket.search(scope + [("is_expired", "!=", False)]), open_late
+        )
         self.assertEqual(
             Ticket.search(scope + [("is_expired", "=", False)]), all_tickets - open_late
         )
@@ -153,23 +167,32 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(ticket.partner_contact_id, self.customer_contact)
         ticket.partner_id = self.other_customer
         ticket._onchange_partner_id()
-        self.assertFalse(ticket.partner_contact_id, "a contact of another company is dropped")
+        self.assertFalse(
+            ticket.partner_contact_id, "a contact of another company is dropped"
+        )
 
     def test_extra_notify_emails(self):
-        ticket = self._create_ticket(extra_notify_emails="a@example.com, b@example.org;c@x.it")
+        ticket = self._create_ticket(
+            extra_notify_emails="a@example.com, b@example.org;c@x.it"
+        )
         self.assertEqual(
             ticket._split_emails(ticket.extra_notify_emails),
             ["a@example.com", "b@example.org", "c@x.it"],
         )
         for bad in ("not-an-email", "a@example.com, foo@", "<script>@x"):
-            with self.subTest(bad=bad), self.assertRaisesRegex(ValidationError, "not valid"):
+            with (
+                self.subTest(bad=bad),
+                self.assertRaisesRegex(ValidationError, "not valid"),
+            ):
                 ticket.extra_notify_emails = bad
                 ticket.flush_recordset()
 
     def test_deadline_before_planned_start(self):
         now = fields.Datetime.now()
         with self.assertRaisesRegex(ValidationError, "deadline cannot be earlier"):
-            self._create_ticket(date_planned_start=now, date_deadline=now - timedelta(hours=1))
+            self._create_ticket(
+                date_planned_start=now, date_deadline=now - timedelta(hours=1)
+            )
         ticket = self._create_ticket(date_planned_start=now, date_deadline=now)
         self.assertEqual(ticket.date_deadline, now)
 
@@ -193,7 +216,9 @@ class TestTicket(SupportDeskCommon):
     def test_team_defaults(self):
         urgent = self.env.ref("support_desk.support_priority_urgent")
         billing = self.env.ref("support_desk.support_ticket_type_billing")
-        self.team_a.write({"default_priority_id": urgent.id, "default_type_id": billing.id})
+        self.team_a.write(
+            {"default_priority_id": urgent.id, "default_type_id": billing.id}
+        )
         ticket = self._create_ticket(team_id=self.team_a.id)
         self.assertEqual(ticket.priority_id, urgent)
         self.assertEqual(ticket.type_id, billing)

@@ -14,10 +14,14 @@ class TestTicketAccess(SupportDeskCommon):
         cls.ticket_a = cls._create_ticket(name="Team A ticket", team_id=cls.team_a.id)
         cls.ticket_b = cls._create_ticket(name="Team B ticket", team_id=cls.team_b.id)
         cls.ticket_none = cls._create_ticket(name="No team")
-        cls.ticket_mine = cls.env["support.ticket"].with_user(cls.employee).create(
-            {"name": "Employee ticket", "team_id": cls.team_b.id}
+        cls.ticket_mine = (
+            cls.env["support.ticket"]
+            .with_user(cls.employee)
+            .create({"name": "Employee ticket", "team_id": cls.team_b.id})
         )
-        cls.all_tickets = cls.ticket_a | cls.ticket_b | cls.ticket_none | cls.ticket_mine
+        cls.all_tickets = (
+            cls.ticket_a | cls.ticket_b | cls.ticket_none | cls.ticket_mine
+        )
 
     def _visible(self, user):
         return (
@@ -54,9 +58,13 @@ class TestTicketAccess(SupportDeskCommon):
         shared = self._create_ticket(name="Shared", team_id=self.team_b.id)
         self.assertNotIn(shared, self._visible(self.employee))
         shared.shared_user_ids = self.employee
-        self.assertIn(shared, self.env["support.ticket"].with_user(self.employee).search([]))
+        self.assertIn(
+            shared, self.env["support.ticket"].with_user(self.employee).search([])
+        )
         shared.shared_user_ids = False
-        self.assertNotIn(shared, self.env["support.ticket"].with_user(self.employee).search([]))
+        self.assertNotIn(
+            shared, self.env["support.ticket"].with_user(self.employee).search([])
+        )
 
     def test_shared_with_team(self):
         self.assertNotIn(self.ticket_b, self._visible(self.agent))
@@ -78,11 +86,20 @@ class TestTicketAccess(SupportDeskCommon):
         self.assertFalse(self.ticket_mine.exists())
 
     def test_configuration_is_for_managers(self):
-        for model in ("support.stage", "support.team", "support.ticket.type", "support.priority"):
+        for model in (
+            "support.stage",
+            "support.team",
+            "support.ticket.type",
+            "support.priority",
+        ):
             with self.subTest(model=model):
                 with self.assertRaises(AccessError):
                     self.env[model].with_user(self.agent).create({"name": "X"})
-                record = self.env[model].with_user(self.manager).create({"name": f"X {model}"})
+                record = (
+                    self.env[model]
+                    .with_user(self.manager)
+                    .create({"name": f"X {model}"})
+                )
                 self.assertTrue(record.with_user(self.agent).read(["name"]))
         with self.assertRaises(AccessError):
             self.env["support.tag"].with_user(self.employee).create({"name": "Nope"})
@@ -97,7 +114,11 @@ class TestTicketAccess(SupportDeskCommon):
         ticket = self._create_ticket(name="Other company ticket", team_id=team.id)
         self.assertEqual(ticket.company_id, other_company)
         team.member_ids = self.agent
-        self.assertFalse(self.env["support.ticket"].with_user(self.agent).search([("id", "=", ticket.id)]))
+        self.assertFalse(
+            self.env["support.ticket"]
+            .with_user(self.agent)
+            .search([("id", "=", ticket.id)])
+        )
         visible = (
             self.env["support.ticket"]
             .with_user(self.manager)

@@ -13,8 +13,12 @@ class TestTicketConcurrency(TransactionCase):
     def test_numbers_unique_across_transactions(self):
         with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
             try:
-                first = self._env(cr1)["support.ticket"].create({"name": "From cursor 1"})
-                second = self._env(cr2)["support.ticket"].create({"name": "From cursor 2"})
+                first = self._env(cr1)["support.ticket"].create(
+                    {"name": "From cursor 1"}
+                )
+                second = self._env(cr2)["support.ticket"].create(
+                    {"name": "From cursor 2"}
+                )
                 first.flush_recordset()
                 second.flush_recordset()
                 self.assertTrue(first.number.startswith("T"))

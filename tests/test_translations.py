@@ -22,7 +22,8 @@ class TestTranslations(TransactionCase):
         pot = polib.pofile(str(I18N / "support_desk.pot"))
         missing = self.sources - {entry.msgid for entry in pot}
         self.assertFalse(
-            missing, f"re-export i18n/support_desk.pot, it lacks: {sorted(missing)[:20]}"
+            missing,
+            f"re-export i18n/support_desk.pot, it lacks: {sorted(missing)[:20]}",
         )
 
     def test_italian_is_complete(self):
@@ -30,7 +31,9 @@ class TestTranslations(TransactionCase):
         translated = {
             entry.msgid
             for entry in catalogue
-            if entry.msgstr.strip() and not entry.obsolete and "fuzzy" not in entry.flags
+            if entry.msgstr.strip()
+            and not entry.obsolete
+            and "fuzzy" not in entry.flags
         }
         missing = self.sources - translated
         self.assertFalse(missing, f"i18n/it.po lacks: {sorted(missing)[:20]}")

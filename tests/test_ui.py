@@ -17,4 +17,6 @@ class TestTicketUi(HttpCase):
         self.assertEqual(ticket.partner_id.name, "Tour Customer")
         self.assertEqual(ticket.opened_by_id, agent)
         self.assertEqual(ticket.in_charge_user_id, agent)
-        self.assertEqual(ticket.stage_id, self.env.ref("support_desk.support_stage_in_charge"))
+        self.assertEqual(
+            ticket.stage_id, self.env.ref("support_desk.support_stage_in_charge")
+        )

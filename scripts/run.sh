@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Serve Odoo 18.0 with the support_desk addon on http://localhost:8069.
+#
+# Usage: scripts/run.sh [-u|--update|--no-update] [--db_host=H] [--db_port=P]
+#                       [--db_user=U] [--db_password=W] [other odoo options...]
+#
+# By default a local PostgreSQL cluster kept in .local/pg/ is used (created
+# on first use; superuser `odoo`, trust auth on 127.0.0.1, port 5433 or
+# $SUPPORT_DESK_PG_PORT, socket in .local/pg/run). It is started for the
+# server's lifetime and stopped when the server exits.
+# With any of --db_host/--db_port/--db_user/--db_password (or PGHOST, PGPORT,
+# PGUSER, PGPASSWORD in the environment) an existing PostgreSQL is used
+# instead.
+#
+# The first run creates database `support_desk` ($SUPPORT_DESK_DB) with the
+# addon and its demo data installed (-i support_desk); later runs reuse it;
+# -u/--update upgrades the addon (-u support_desk) before serving; so does a
+# run after the addon's sources changed since the last install/upgrade made
+# by this script (--no-update to skip that).
+# Other options go to Odoo as they are (e.g. --http-port=8070, --dev=xml).
+# Extra Odoo settings can also go in .local/odoo.conf; the filestore is
+# .local/data. The addons path is ~/.cache/support_desk/addons-<hash>/, whose
+# support_desk symlink points at this checkout (kept outside the checkout on
+# purpose, see cache_dir in scripts/_common.sh).
+set -uo pipefail
+
+# shellcheck source=scripts/_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+
+require_odoo
+
+DB="${SUPPORT_DESK_DB:-support_desk}"
+LOCAL="$REPO_ROOT/.local"
+HTTP_PORT=8069
+UPDATE=0
+DB_HOST="${PGHOST:-}"
+DB_PORT="${PGPORT:-}"
+DB_USER="${PGUSER:-}"
+DB_PASSWORD="${PGPASSWORD:-}"
+EXTRA=()
+
+port_in_use() {
+    python3 -c 'import socket, sys
+s = socket.socket()
+sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+need_value() { [ "$#" -ge 2 ] || die "option $1 needs a value"; }
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        -u | --update) UPDATE=1 ;;
+        --no-update) UPDATE=-1 ;;
+        --db_host=*) DB_HOST="${1#*=}" ;;
+        --db_port=*) DB_PORT="${1#*=}" ;;
+        --db_user=*) DB_USER="${1#*=}" ;;
+        --db_password=*) DB_PASSWORD="${1#*=}" ;;
+        --db_host | --db_port | --db_user | --db_password)
+            need_value "$@"
+            case "$1" in
+                --db_host) DB_HOST="$2" ;;
+                --db_port) DB_PORT="$2" ;;
+                --db_user) DB_USER="$2" ;;
+                --db_password) DB_PASSWORD="$2" ;;
+            esac
+            shift
+            ;;
+        --http-port=* | -p=*) HTTP_PORT="${1#*=}" ;;
+        --http-port | -p)
+            need_value "$@"
+            HTTP_PORT="$2"
+            shift
+            ;;
+        -h | --help)
+            sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *) EXTRA+=("$1") ;;
+    esac
+    shift
+done
+
+ADDONS_DIR="$(cache_dir)/addons-$(checkout_key)"
+mkdir -p "$LOCAL" "$LOCAL/data"
+make_addons_dir "$ADDONS_DIR" "$REPO_ROOT"
+[ -f "$LOCAL/odoo.conf" ] || printf '[options]\n' >"$LOCAL/odoo.conf"
+ensure_writable_home "$LOCAL/home"
+
+# --- PostgreSQL ------------------------------------------------------------------------
+PG_STARTED_HERE=0
+PGDATA_DIR=""
+if [ -n "$DB_HOST$DB_PORT$DB_USER$DB_PASSWORD" ]; then
+    log "using the existing PostgreSQL at ${DB_HOST:-<socket>}:${DB_PORT:-5432} as ${DB_USER:-$(id -un)}"
+else
+    # The cluster must belong to an unprivileged user (PostgreSQL refuses
+    # root), who also needs to reach it: fall back to /var/tmp when the
+    # checkout's parents are closed to that user.
+    PGROOT="$LOCAL/pg"
+    if ! { [ -f "$PGROOT/data/PG_VERSION" ] || pg_make_owned_dir "$PGROOT"; } 2>/dev/null; then
+        rmdir "$PGROOT" 2>/dev/null
+        PGROOT="/var/tmp/support_desk-pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
+        log "user '$(pg_os_user)' cannot reach $LOCAL; keeping the cluster in $PGROOT"
+        if ! [ -f "$PGROOT/data/PG_VERSION" ]; then
+            pg_make_owned_dir "$PGROOT" || die "cannot prepare $PGROOT for user '$(pg_os_user)'"
+        fi
+    fi
+    PGDATA_DIR="$PGROOT/data"
+    PGSOCK_DIR="$PGROOT/run"
+    DB_HOST=127.0.0.1
+    DB_PORT="${SUPPORT_DESK_PG_PORT:-5433}"
+    DB_USER="$PG_SUPERUSER"
+    DB_PASSWORD=""
+    if ! [ -f "$PGDATA_DIR/PG_VERSION" ]; then
+        log "creating PostgreSQL cluster in $PGDATA_DIR (superuser $PG_SUPERUSER, port $DB_PORT)"
+        as_pg_user mkdir -p "$PGDATA_DIR" "$PGSOCK_DIR"
+        as_pg_user chmod 700 "$PGDATA_DIR"
+        pg_init_cluster "$PGDATA_DIR" "$PGSOCK_DIR" "$DB_PORT"
+    fi
+    if pg_is_running "$PGDATA_DIR"; then
+        DB_PORT="$(as_pg_user sed -n '4p' "$PGDATA_DIR/postmaster.pid")"
+        log "PostgreSQL already running (port $DB_PORT); it is left running on exit"
+    else
+        if port_in_use "$DB_PORT"; then
+            die "port $DB_PORT is taken by another program; set SUPPORT_DESK_PG_PORT"
+        fi
+        pg_set_port "$PGDATA_DIR" "$DB_PORT"
+        log "starting PostgreSQL (port $DB_PORT, data $PGDATA_DIR)"
+        pg_start_cluster "$PGDATA_DIR" "$PGROOT/postgresql.log"
+        PG_STARTED_HERE=1
+    fi
+fi
+
+ODOO_PID=""
+cleanup() {
+    if [ -n "$ODOO_PID" ] && kill -0 "$ODOO_PID" 2>/dev/null; then
+        kill -TERM "$ODOO_PID" 2>/dev/null
+        wait "$ODOO_PID" 2>/dev/null
+    fi
+    if [ "$PG_STARTED_HERE" = 1 ]; then
+        log "stopping PostgreSQL"
+        pg_stop_cluster "$PGDATA_DIR" fast
+        PG_STARTED_HERE=0
+    fi
+}
+trap cleanup EXIT
+
+# Fingerprint of the addon's sources, to upgrade the database when they
+# changed since the last install/upgrade made by this script.
+source_fingerprint() {
+    (
+        cd "$REPO_ROOT" || exit 1
+        find . \( -path ./.git -o -path ./.local -o -name '.venv*' -o -name .ruff_cache \
+            -o -name __pycache__ -o -name node_modules \) -prune -o -type f \
+            \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.js' \
+            -o -name '*.scss' -o -name '*.css' -o -name '*.po' -o -name '*.pot' \) -print0 \
+            | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64
+    )
+}
+FINGERPRINT="$(source_fingerprint)"
+FINGERPRINT_FILE="$LOCAL/$DB.$(printf '%s' "$DB_HOST:$DB_PORT" | sha256sum | cut -c1-8).fingerprint"
+
+# --- database state -------------------------------------------------------------------------
+DB_STATE="$(SD_HOST="$DB_HOST" SD_PORT="$DB_PORT" SD_USER="$DB_USER" SD_PASSWORD="$DB_PASSWORD" \
+    SD_DB="$DB" SD_MODULE="$MODULE_NAME" python3 - <<'EOF'
+import os, sys
+import psycopg2
+
+params = {k: os.environ[f"SD_{k.upper()}"] for k in ("host", "port", "user", "password")}
+params = {k: v for k, v in params.items() if v}
+try:
+    with psycopg2.connect(dbname="postgres", **params) as conn, conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [os.environ["SD_DB"]])
+        if not cr.fetchone():
+            print("missing")
+            sys.exit(0)
+    with psycopg2.connect(dbname=os.environ["SD_DB"], **params) as conn, conn.cursor() as cr:
+        cr.execute("SELECT to_regclass('ir_module_module')")
+        if cr.fetchone()[0] is None:
+            print("empty")
+            sys.exit(0)
+        cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [os.environ["SD_MODULE"]])
+        row = cr.fetchone()
+        print(row[0] if row else "unknown")
+except psycopg2.Error as exc:
+    print(f"error: {exc}".replace("\n", " "))
+EOF
+)"
+case "$DB_STATE" in
+    error:*) die "cannot query PostgreSQL at $DB_HOST:$DB_PORT as $DB_USER: ${DB_STATE#error: }" ;;
+    installed)
+        if [ "$UPDATE" = 1 ]; then
+            MODULE_ARGS=(-u "$MODULE_NAME")
+            log "database '$DB' exists: upgrading $MODULE_NAME"
+        elif [ "$UPDATE" = 0 ] && [ "$(cat "$FINGERPRINT_FILE" 2>/dev/null)" != "$FINGERPRINT" ]; then
+            MODULE_ARGS=(-u "$MODULE_NAME")
+            log "database '$DB' exists; the addon's sources changed since its last install/upgrade here: upgrading $MODULE_NAME (--no-update to skip)"
+        else
+            MODULE_ARGS=()
+            log "database '$DB' exists with $MODULE_NAME installed (use -u to upgrade it)"
+        fi
+        ;;
+    *)
+        MODULE_ARGS=(-i "$MODULE_NAME")
+        log "database '$DB' ($DB_STATE): installing $MODULE_NAME with demo data (first run takes a few minutes)"
+        ;;
+esac
+
+DB_ARGS=()
+[ -n "$DB_HOST" ] && DB_ARGS+=(--db_host="$DB_HOST")
+[ -n "$DB_PORT" ] && DB_ARGS+=(--db_port="$DB_PORT")
+[ -n "$DB_USER" ] && DB_ARGS+=(--db_user="$DB_USER")
+[ -n "$DB_PASSWORD" ] && DB_ARGS+=(--db_password="$DB_PASSWORD")
+
+ODOO_CMD=(
+    python3 -m odoo
+    --config="$LOCAL/odoo.conf"
+    -d "$DB"
+    --db-filter="^${DB}\$"
+    "${MODULE_ARGS[@]}"
+    --addons-path="$ADDONS_DIR"
+    --data-dir="$LOCAL/data"
+    --http-port="$HTTP_PORT"
+    "${DB_ARGS[@]}"
+    "${EXTRA[@]}"
+)
+
+# Recorded up front: if the install/upgrade fails, run again with -u.
+[ "${#MODULE_ARGS[@]}" -gt 0 ] && printf '%s\n' "$FINGERPRINT" >"$FINGERPRINT_FILE"
+
+cat <<EOF
+==========================================================================
+ Support Desk on Odoo 18.0:   http://localhost:$HTTP_PORT
+ Login: admin   Password: admin          (database: $DB)
+ Stop with Ctrl-C.
+==========================================================================
+EOF
+
+# Odoo runs as a child so that a TERM sent to this script reaches it and the
+# cluster is stopped afterwards; Ctrl-C reaches Odoo directly from the terminal.
+"${ODOO_CMD[@]}" &
+ODOO_PID=$!
+trap 'kill -TERM "$ODOO_PID" 2>/dev/null' TERM
+trap ':' INT
+RC=0
+while kill -0 "$ODOO_PID" 2>/dev/null; do
+    wait "$ODOO_PID"
+    RC=$?
+done
+ODOO_PID=""
+exit "$RC"
