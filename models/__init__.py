@@ -6,3 +6,14 @@ from . import support_tag
 from . import support_team
 from . import support_ticket
 from . import support_ticket_type
+from . import maintenance_equipment
+from . import support_contract
+from . import support_sla_policy
+from . import support_sla_policy_line
+from . import support_sla_escalation
+from . import support_ticket_sla
+from . import account_analytic_line
+from . import ir_rule
+from . import support_tracking_type
+from . import res_config_settings
+from . import support_web_form_submission

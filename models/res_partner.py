@@ -18,6 +18,74 @@ class ResPartner(models.Model):
     support_ticket_count = fields.Integer(
         string="Ticket Count", compute="_compute_support_ticket_count"
     )
+    support_contract_ids = fields.One2many(
+        "support.contract", "partner_id", string="Service Contracts"
+    )
+    support_contract_count = fields.Integer(
+        string="Contract Count", compute="_compute_support_contract_count"
+    )
+    support_equipment_ids = fields.One2many(
+        "maintenance.equipment", "support_partner_id", string="Assets"
+    )
+    support_equipment_count = fields.Integer(
+        string="Asset Count", compute="_compute_support_contract_count"
+    )
+    support_portal_company_visible = fields.Boolean(
+        string="Contacts See All Company Tickets",
+        help="In the portal, every contact of this company sees all the company's "
+        "tickets. Otherwise each contact sees their own.",
+    )
+    support_final_partner_ids = fields.Many2many(
+        "res.partner",
+        "support_partner_final_partner_rel",
+        "partner_id",
+        "final_partner_id",
+        string="Final Customers",
+        domain="[('parent_id', '=', False)]",
+        help="Customers this reseller may open tickets for from the portal, besides "
+        "the final customers of its contracts.",
+    )
+
+    def _compute_support_contract_count(self):
+        companies = self.commercial_partner_id.ids
+        contracts = dict(
+            self.env["support.contract"]._read_group(
+                [("partner_id", "in", companies)], ["partner_id"], ["__count"]
+            )
+        )
+        assets = dict(
+            self.env["maintenance.equipment"]._read_group(
+                [("support_partner_id", "in", companies)],
+                ["support_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            company = partner.commercial_partner_id
+            partner.support_contract_count = contracts.get(company, 0)
+            partner.support_equipment_count = assets.get(company, 0)
+
+    def action_view_support_contracts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_desk.support_contract_action"
+        )
+        company = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", company.id)]
+        action["context"] = {"default_partner_id": company.id}
+        return action
+
+    def action_view_support_equipment(self):
+        self.ensure_one()
+        company = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Assets"),
+            "res_model": "maintenance.equipment",
+            "view_mode": "list,form",
+            "domain": [("support_partner_id", "=", company.id)],
+            "context": {"default_support_partner_id": company.id},
+        }
 
     def _compute_support_ticket_count(self):
         counts = dict(
@@ -50,3 +118,36 @@ class ResPartner(models.Model):
         return (
             self.env["support.ticket.type"].sudo().search([("is_default", "=", True)])
         )
+
+    def _get_support_final_partners(self):
+        """Final customers this customer (a reseller) may name on a portal ticket:
+        its own list and the final customers of its contracts."""
+        self.ensure_one()
+        company = self.commercial_partner_id.sudo()
+        partners = company.support_final_partner_ids
+        if "support.contract" in self.env:
+            contracts = (
+                self.env["support.contract"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "=", company.id),
+                        ("final_partner_id", "!=", False),
+                        ("state", "in", ("draft", "active")),
+                    ]
+                )
+            )
+            partners |= contracts.final_partner_id
+        return partners - company
+
+    def _get_support_portal_equipment(self, final_partner=None):
+        """Assets this customer may name on a portal ticket: those installed at
+        its company or at the final customer it names."""
+        self.ensure_one()
+        Equipment = self.env["maintenance.equipment"].sudo()
+        if "support_partner_id" not in Equipment._fields:
+            return Equipment
+        customers = self.commercial_partner_id
+        if final_partner:
+            customers |= final_partner.commercial_partner_id
+        return Equipment.search([("support_partner_id", "in", customers.ids)])

@@ -46,7 +46,20 @@ class SupportTeam(models.Model):
     )
     default_type_id = fields.Many2one("support.ticket.type")
     default_priority_id = fields.Many2one("support.priority")
+    portal_priority = fields.Boolean(
+        string="Customers Choose the Priority",
+        help="Customers may choose the priority of the tickets they open from the "
+        "portal for this team.",
+    )
     ticket_ids = fields.One2many("support.ticket", "team_id", string="Tickets")
+    project_id = fields.Many2one(
+        "project.project",
+        string="Tracking Project",
+        check_company=True,
+        domain="[('allow_timesheets', '=', True)]",
+        help="Project of the time tracked on the team's tickets when neither the "
+        "ticket nor its contract names one.",
+    )
     open_ticket_count = fields.Integer(compute="_compute_open_ticket_count")
 
     @api.depends("ticket_ids.state")

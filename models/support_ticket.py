@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -207,6 +208,52 @@ class SupportTicket(models.Model):
         index="btree_not_null",
         check_company=True,
     )
+    contract_id = fields.Many2one(
+        "support.contract",
+        compute="_compute_contract_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('state', '=', 'active'), "
+        "('partner_id', 'in', (partner_id, final_partner_id))]",
+    )
+    sla_policy_id = fields.Many2one(related="contract_id.sla_policy_id")
+    sla_line_ids = fields.One2many("support.ticket.sla", "ticket_id", string="SLA")
+    sla_start_date = fields.Datetime(
+        string="SLA Start",
+        readonly=True,
+        copy=False,
+        help="When the SLA clock started: the creation, or the next working time.",
+    )
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline",
+        compute="_compute_sla_fields",
+        store=True,
+        index=True,
+        help="The nearest deadline among the targets not met yet.",
+    )
+    sla_status = fields.Selection(
+        [
+            ("none", "No SLA"),
+            ("ongoing", "Running"),
+            ("paused", "Paused"),
+            ("reached", "Met"),
+            ("failed", "Failed"),
+        ],
+        string="SLA Status",
+        compute="_compute_sla_fields",
+        store=True,
+        index=True,
+    )
+    sla_resolution_failed = fields.Boolean(compute="_compute_sla_fields", store=True)
+    sla_paused_until_reply = fields.Boolean(
+        string="SLA Paused until Reply",
+        copy=False,
+        help="The SLA is paused until the customer replies or the stage changes.",
+    )
     related_ticket_ids = fields.Many2many(
         "support.ticket",
         "support_ticket_related_rel",
@@ -252,6 +299,34 @@ class SupportTicket(models.Model):
     )
     closing_note = fields.Html()
 
+    # Tracking (timesheet lines)
+    timesheet_ids = fields.One2many(
+        "account.analytic.line", "support_ticket_id", string="Tracking"
+    )
+    tracked_hours = fields.Float(
+        compute="_compute_tracked_hours",
+        store=True,
+        help="Time tracked on the ticket, billable or not.",
+    )
+    tracking_progress = fields.Float(
+        string="Progress",
+        compute="_compute_tracking_status",
+        store=True,
+        aggregator="avg",
+        help="Tracked hours as a percentage of the estimate.",
+    )
+    tracking_status = fields.Selection(
+        [
+            ("none", "No Tracking"),
+            ("no_estimate", "Tracked, No Estimate"),
+            ("within", "Within Estimate"),
+            ("over", "Over Estimate"),
+        ],
+        compute="_compute_tracking_status",
+        store=True,
+        index=True,
+    )
+
     _sql_constraints = [
         ("number_uniq", "unique (number)", "The ticket number must be unique."),
     ]
@@ -270,6 +345,35 @@ class SupportTicket(models.Model):
             contact = ticket.partner_contact_id or ticket.partner_id
             if contact.email:
                 ticket.email_from = contact.email
+
+    @api.depends("partner_id", "final_partner_id", "equipment_id")
+    def _compute_contract_id(self):
+        Contract = self.env["support.contract"]
+        for ticket in self:
+            ticket.contract_id = Contract._find_for_ticket(
+                ticket.partner_id, ticket.final_partner_id, ticket.equipment_id
+            )
+
+    @api.depends("sla_line_ids.status", "sla_line_ids.deadline", "sla_line_ids.paused")
+    def _compute_sla_fields(self):
+        for ticket in self:
+            lines = ticket.sla_line_ids
+            running = lines.filtered(lambda sla: sla.status == "ongoing")
+            deadlines = [sla.deadline for sla in running if sla.deadline]
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+            ticket.sla_resolution_failed = any(
+                sla.target == "resolution" and sla.status == "failed" for sla in lines
+            )
+            if not lines:
+                ticket.sla_status = "none"
+            elif any(sla.status == "failed" for sla in lines):
+                ticket.sla_status = "failed"
+            elif running and all(sla.paused for sla in running):
+                ticket.sla_status = "paused"
+            elif running:
+                ticket.sla_status = "ongoing"
+            else:
+                ticket.sla_status = "reached"
 
     @api.depends("type_id")
     def _compute_team_id(self):
@@ -304,31 +408,36 @@ class SupportTicket(models.Model):
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"
 
-    @api.depends("date_deadline", "state")
+    @api.depends("date_deadline", "state", "sla_resolution_failed")
     def _compute_is_expired(self):
         now = fields.Datetime.now()
         for ticket in self:
-            ticket.is_expired = bool(
-                ticket.date_deadline
-                and ticket.date_deadline < now
-                and ticket.state not in CLOSED_STATES
+            late = ticket.sla_resolution_failed or (
+                ticket.date_deadline and ticket.date_deadline < now
             )
+            ticket.is_expired = bool(late and ticket.state not in CLOSED_STATES)
 
     def _search_is_expired(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the Expired field."))
+        now = fields.Datetime.now()
         expired = [
-            ("date_deadline", "<", fields.Datetime.now()),
+            "&",
             ("state", "not in", CLOSED_STATES),
+            "|",
+            ("date_deadline", "<", now),
+            ("sla_resolution_failed", "=", True),
         ]
         if (operator == "=") == value:
             return expired
         return [
             "|",
+            ("state", "in", CLOSED_STATES),
+            "&",
+            ("sla_resolution_failed", "=", False),
             "|",
             ("date_deadline", "=", False),
-            ("date_deadline", ">=", fields.Datetime.now()),
-            ("state", "in", CLOSED_STATES),
+            ("date_deadline", ">=", now),
         ]
 
     @api.depends("state")
@@ -339,6 +448,40 @@ class SupportTicket(models.Model):
                 ticket.date_closed = ticket.date_closed or now
             else:
                 ticket.date_closed = False
+
+    @api.depends("timesheet_ids.unit_amount")
+    def _compute_tracked_hours(self):
+        saved = self.filtered("id")
+        hours = dict(
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [("support_ticket_id", "in", saved.ids)],
+                ["support_ticket_id"],
+                ["unit_amount:sum"],
+            )
+        )
+        for ticket in saved:
+            ticket.tracked_hours = hours.get(ticket, 0.0)
+        for ticket in self - saved:
+            # Not saved yet (form onchange): add up the lines in memory.
+            ticket.tracked_hours = sum(ticket.timesheet_ids.mapped("unit_amount"))
+
+    @api.depends("tracked_hours", "estimate_hours")
+    def _compute_tracking_status(self):
+        for ticket in self:
+            estimate, tracked = ticket.estimate_hours, ticket.tracked_hours
+            ticket.tracking_progress = (
+                100.0 * tracked / estimate if estimate > 0 else 0.0
+            )
+            if not tracked:
+                ticket.tracking_status = "none"
+            elif estimate <= 0:
+                ticket.tracking_status = "no_estimate"
+            elif tracked > estimate:
+                ticket.tracking_status = "over"
+            else:
+                ticket.tracking_status = "within"
 
     @api.depends("number", "name")
     def _compute_display_name(self):
@@ -455,6 +598,7 @@ class SupportTicket(models.Model):
         for vals in vals_list:
             self._auto_assign_vals(vals)
         tickets = super().create(vals_list)
+        tickets._sla_apply()
         tickets._sync_related_tickets()
         tickets._notify_ticket_admins_on_open()
         return tickets
@@ -480,9 +624,21 @@ class SupportTicket(models.Model):
             if "related_ticket_ids" in vals
             else None
         )
+        old_states = (
+            {ticket: ticket.state for ticket in self} if "stage_id" in vals else {}
+        )
         res = super().write(vals)
         if old_related is not None:
             self._sync_related_tickets(old_related)
+        if old_states:
+            self._sla_on_state_change(old_states)
+        if {
+            "priority_id",
+            "contract_id",
+            "partner_id",
+            "final_partner_id",
+        } & vals.keys():
+            self._sla_apply()
         return res
 
     def copy_data(self, default=None):
@@ -635,6 +791,25 @@ class SupportTicket(models.Model):
         )
 
     @api.model
+    def _get_in_progress_stage(self):
+        """The first stage, by sequence, whose state is in progress."""
+        return self.env["support.stage"].search(
+            [("state", "=", "in_progress")], order="sequence, id", limit=1
+        )
+
+    def _get_tracking_project(self):
+        """Project of the time tracked on the ticket: contract, ticket, team."""
+        self.ensure_one()
+        return self.contract_id.project_id or self.project_id or self.team_id.project_id
+
+    def _start_progress_on_tracking(self):
+        """Logging time on a new ticket puts it in progress."""
+        new_tickets = self.filtered(lambda t: t.state == "new")
+        stage = new_tickets and self._get_in_progress_stage()
+        if stage:
+            new_tickets.write({"stage_id": stage.id})
+
+    @api.model
     def _normalize_customer_vals(self, vals, fill_company=True):
         """A person given as customer becomes the contact of their company.
 
@@ -698,7 +873,109 @@ class SupportTicket(models.Model):
             and not message.subtype_id.internal
         ):
             self.sudo().last_reply_date = message.date
+        self._sla_on_message(message)
         return message
+
+    def action_pause_sla(self):
+        """Pause the SLA until the customer replies or the stage changes."""
+        self.check_access("write")
+        self.sla_line_ids.sudo()._pause()
+        self.sla_paused_until_reply = True
+        return True
+
+    def action_resume_sla(self):
+        self.check_access("write")
+        self._sla_resume_reply_pause()
+        return True
+
+    def _sla_resume_reply_pause(self):
+        paused = self.filtered("sla_paused_until_reply")
+        paused.sla_paused_until_reply = False
+        paused.filtered(lambda t: t.state != "on_hold").sla_line_ids.sudo()._resume()
+
+    def _sla_apply(self):
+        """Create or update the SLA lines from the contract's policy and priority.
+
+        Reached and failed lines are history and stay; running ones follow the new
+        targets.
+        """
+        now = fields.Datetime.now()
+        SlaLine = self.env["support.ticket.sla"].sudo()
+        for ticket in self.sudo():
+            if ticket.state in CLOSED_STATES:
+                continue
+            policy = ticket.contract_id.sla_policy_id
+            policy_line = (
+                policy._get_line_for_priority(ticket.priority_id)
+                if policy and ticket.priority_id
+                else self.env["support.sla.policy.line"]
+            )
+            targets = policy_line._get_targets() if policy_line else {}
+            running = ticket.sla_line_ids.filtered(lambda sla: sla.status == "ongoing")
+            history = set((ticket.sla_line_ids - running).mapped("target"))
+            running.filtered(lambda sla, t=targets: sla.target not in t).unlink()
+            if not targets:
+                continue
+            start = policy.calendar_id.plan_hours(
+                0, ticket.sla_start_date or now, compute_leaves=True
+            )
+            ticket.sla_start_date = start and start.replace(tzinfo=None) or now
+            changed = SlaLine
+            for target, hours in targets.items():
+                if target in history:
+                    continue
+                line = running.filtered(lambda sla, t=target: sla.target == t)
+                vals = {
+                    "policy_line_id": policy_line.id,
+                    "target_hours": hours,
+                    "date_start": ticket.sla_start_date,
+                }
+                if line:
+                    line.write(vals)
+                else:
+                    line = SlaLine.create(
+                        dict(vals, ticket_id=ticket.id, target=target)
+                    )
+                changed |= line
+            if ticket.state == "on_hold" or ticket.sla_paused_until_reply:
+                changed._pause(now)
+            changed._recompute_schedule()
+
+    def _sla_on_state_change(self, old_states):
+        """On hold pauses, leaving it resumes, closing stamps, reopening restarts."""
+        now = fields.Datetime.now()
+        for ticket in self.sudo():
+            old, new = old_states.get(ticket), ticket.state
+            if old == new:
+                continue
+            lines = ticket.sla_line_ids
+            if new in CLOSED_STATES:
+                ticket.sla_paused_until_reply = False
+                lines._reach(now)
+                continue
+            if old in CLOSED_STATES:
+                lines._reopen()
+            ticket.sla_paused_until_reply = False
+            if new == "on_hold":
+                lines._pause(now)
+            else:
+                lines._resume(now)
+
+    def _sla_on_message(self, message):
+        """First public reply of an agent meets the first-response target; a
+        customer's reply ends a pause asked from the reply box."""
+        author_user = message.author_id.user_ids[:1]
+        is_agent = author_user and not author_user.share
+        if (
+            is_agent
+            and message.message_type == "comment"
+            and not message.subtype_id.internal
+        ):
+            self.sudo().sla_line_ids.filtered(
+                lambda sla: sla.target == "first_response" and sla.status == "ongoing"
+            )._reach()
+        elif not is_agent and message.message_type in ("comment", "email"):
+            self.sudo()._sla_resume_reply_pause()
 
     @api.model
     def get_dashboard_domains(self):
@@ -712,6 +989,82 @@ class SupportTicket(models.Model):
             "opened": [("opened_by_id", "in", openers.ids), *still_open],
             "assigned": [("user_id", "=", user.id), *still_open],
         }
+
+    # Portal
+
+    @api.model
+    def _get_portal_reopen_days(self):
+        """Days after closing during which the customer may reopen a ticket."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("support_desk.portal_reopen_days", "7")
+        )
+        try:
+            return max(int(value), 0)
+        except ValueError:
+            return 7
+
+    def _portal_can_close(self):
+        self.ensure_one()
+        return self.state not in CLOSED_STATES
+
+    def _portal_can_reopen(self):
+        self.ensure_one()
+        if self.state != "done" or not self.date_closed:
+            return False
+        days = self._get_portal_reopen_days()
+        return self.date_closed >= fields.Datetime.now() - timedelta(days=days)
+
+    def _portal_close(self):
+        """Close the ticket at the customer's request (called in sudo by the portal
+        once the access has been checked)."""
+        stage = self.env["support.stage"].search(
+            [("state", "=", "done")], order="sequence, id", limit=1
+        )
+        for ticket in self:
+            if not ticket._portal_can_close():
+                raise UserError(self.env._("This ticket is already closed."))
+            ticket.stage_id = stage
+            ticket.message_post(
+                body=self.env._("The customer closed the ticket."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _portal_reopen(self):
+        """Reopen a ticket closed less than the configured number of days ago."""
+        stage = self._get_in_progress_stage() or self._default_stage_id()
+        for ticket in self:
+            if not ticket._portal_can_reopen():
+                raise UserError(
+                    self.env._("This ticket can no longer be reopened: open a new one.")
+                )
+            ticket.stage_id = stage
+            ticket.message_post(
+                body=self.env._("The customer reopened the ticket."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _get_portal_messages(self):
+        """Messages a customer may see: public comments and mails, never notes."""
+        self.ensure_one()
+        return self.sudo().message_ids.filtered(
+            lambda m: (
+                m.message_type in ("comment", "email", "email_outgoing")
+                and not m.is_internal
+                and not m.subtype_id.internal
+                and (m.body or m.attachment_ids)
+            )
+        )
+
+    def _get_portal_attachments(self):
+        """Attachments of the ticket a customer may see: not those of internal
+        notes, nor those already shown with the conversation."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return ticket.attachment_ids - ticket.message_ids.attachment_ids
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -24,6 +24,7 @@ APT_PACKAGES=(
     postgresql-client
     chromium
     wkhtmltopdf
+    poppler-utils
     fonts-dejavu-core
     fonts-noto-core
     fonts-liberation2

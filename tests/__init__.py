@@ -5,3 +5,11 @@ from . import test_ticket_access
 from . import test_ticket_concurrency
 from . import test_translations
 from . import test_ui
+from . import test_statement
+from . import test_tracking
+from . import test_sla
+from . import test_sla_escalation
+from . import test_portal
+from . import test_portal_security
+from . import test_web_form
+from . import test_portal_ui

@@ -15,6 +15,9 @@ MATRIX = {
     "by_employee": ("rwpf", "", "rwpf", "rwpfs", "rwdpfs", "", ""),
     "shared": ("rpf", "rpf", "rwpf", "", "rwdpfs", "", ""),
     "no_team": ("", "rwpf", "rwpf", "rwpfs", "rwdpfs", "", ""),
+    # A customer's ticket: its portal contact reads it. Portal users post no
+    # internal notes and read files by access token only (see test_portal*).
+    "customer_a": ("", "rwpf", "", "rwpfs", "rwdpfs", "r", ""),
 }
 ROLES = (
     "employee",
@@ -68,6 +71,14 @@ class TestAccessMatrix(SupportDeskCommon):
             ),
             "no_team": Ticket.create(
                 {"name": "Triage", "opened_by_id": cls.manager.id}
+            ),
+            "customer_a": Ticket.create(
+                {
+                    "name": "Customer",
+                    "team_id": cls.team_a.id,
+                    "opened_by_id": cls.manager.id,
+                    "partner_id": cls.portal_a.partner_id.id,
+                }
             ),
         }
         cls.attachments = {

@@ -43,8 +43,12 @@ class TestTicketAccess(SupportDeskCommon):
                 self.assertEqual(self._visible(user), tickets)
 
     def test_portal_has_no_backend_access(self):
-        with self.assertRaises(AccessError):
+        # Portal users read their own tickets only (see test_portal_security).
+        self.assertFalse(
             self.env["support.ticket"].with_user(self.portal_user).search([])
+        )
+        with self.assertRaises(AccessError):
+            self.ticket_a.with_user(self.portal_user).write({"name": "x"})
         with self.assertRaises(AccessError):
             self.ticket_a.with_user(self.portal_user).read(["name"])
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Shared by the bench/ commands: a throwaway PostgreSQL cluster and a database
+# with support_desk installed (no demo data). Sourced, not run.
+# shellcheck source=scripts/_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_common.sh"
+
+require_odoo
+BENCH_WORK="$(mktemp -d /tmp/support_desk_bench.XXXXXX)"
+chmod 755 "$BENCH_WORK"
+BENCH_PGDATA="$BENCH_WORK/pg/data"
+BENCH_DB="support_desk_bench"
+BENCH_PG_STARTED=0
+
+bench_cleanup() {
+    if [ "$BENCH_PG_STARTED" = 1 ]; then
+        pg_stop_cluster "$BENCH_PGDATA" immediate
+    fi
+    rm -rf "$BENCH_WORK"
+}
+trap bench_cleanup EXIT
+
+bench_start_cluster() {
+    ensure_writable_home "$BENCH_WORK/home"
+    mkdir -p "$BENCH_WORK/pg"
+    pg_make_owned_dir "$BENCH_WORK/pg" || die "PostgreSQL cannot use $BENCH_WORK/pg"
+    as_pg_user mkdir -p "$BENCH_PGDATA" "$BENCH_WORK/pg/run"
+    as_pg_user chmod 700 "$BENCH_PGDATA"
+    BENCH_PGPORT="$(free_port)"
+    pg_init_cluster "$BENCH_PGDATA" "$BENCH_WORK/pg/run" "$BENCH_PGPORT" \
+        "fsync = off" "synchronous_commit = off" "full_page_writes = off" \
+        "shared_buffers = 512MB" "work_mem = 32MB"
+    pg_start_cluster "$BENCH_PGDATA" "$BENCH_WORK/pg/postgresql.log"
+    BENCH_PG_STARTED=1
+    make_addons_dir "$BENCH_WORK/addons" "$REPO_ROOT"
+    printf '[options]\n' >"$BENCH_WORK/odoo.conf"
+    BENCH_ODOO_ARGS=(
+        --config="$BENCH_WORK/odoo.conf" --addons-path="$BENCH_WORK/addons"
+        --data-dir="$BENCH_WORK/data" --db_host=127.0.0.1 --db_port="$BENCH_PGPORT"
+        --db_user="$PG_SUPERUSER"
+    )
+    log "installing support_desk on $BENCH_DB (no demo data)..."
+    python3 -m odoo "${BENCH_ODOO_ARGS[@]}" -d "$BENCH_DB" -i "$MODULE_NAME" \
+        --without-demo=all --stop-after-init --log-level=warn --http-port="$(free_port)" \
+        </dev/null >"$BENCH_WORK/install.log" 2>&1 \
+        || { tail -50 "$BENCH_WORK/install.log" >&2; die "install failed"; }
+}
