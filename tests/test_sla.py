@@ -3,7 +3,7 @@ from datetime import datetime
 import pytz
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import SupportDeskCommon
@@ -489,3 +489,20 @@ class TestPrepaidContract(SupportSlaCommon):
         self.contract.invalidate_recordset()
         self.assertFalse(self.contract.is_low_on_hours)
         self.assertFalse(self.contract.low_hours_warned)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaAccess(SupportSlaCommon):
+    def test_sla_lines_follow_ticket_visibility(self):
+        mine = self._ticket_at(rome("2026-11-18 10:00"), team_id=self.team_a.id)
+        other = self._ticket_at(
+            rome("2026-11-18 10:00"), team_id=self.team_b.id, user_id=self.agent_b.id
+        )
+        self.assertTrue(mine.sla_line_ids and other.sla_line_ids)
+        Sla = self.env["support.ticket.sla"].with_user(self.agent)
+        visible = Sla.search([("ticket_id", "in", (mine | other).ids)])
+        self.assertEqual(visible, mine.sla_line_ids)
+        with self.assertRaises(AccessError):
+            other.sla_line_ids.with_user(self.agent).read(["deadline"])
+        with self.assertRaises(AccessError):
+            mine.sla_line_ids.with_user(self.agent).write({"status": "reached"})
