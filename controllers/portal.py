@@ -311,6 +311,7 @@ class SupportCustomerPortal(CustomerPortal):
             "can_reopen": ticket_sudo._portal_can_reopen(),
             "reopen_days": ticket_sudo._get_portal_reopen_days(),
             "show_sla": "sla_deadline" in ticket_sudo._fields,
+            "portal_tracking_lines": ticket_sudo._get_portal_tracking_lines(),
             "max_attachments": MAX_ATTACHMENTS,
             "max_attachment_mb": MAX_ATTACHMENT_SIZE // (1024 * 1024),
             "reply_error": kwargs.get("reply_error"),

@@ -79,6 +79,11 @@ class SupportContract(models.Model):
     )
     is_low_on_hours = fields.Boolean(compute="_compute_hours_used")
     low_hours_warned = fields.Boolean(copy=False, readonly=True)
+    portal_show_tracking = fields.Boolean(
+        string="Show Tracked Time in the Portal",
+        help="The customer sees the billable time tracked on the tickets of this "
+        "contract in the portal. Time that is not billable is never shown.",
+    )
     equipment_ids = fields.One2many(
         "maintenance.equipment", "support_contract_id", string="Covered Assets"
     )

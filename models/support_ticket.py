@@ -977,6 +977,13 @@ class SupportTicket(models.Model):
         elif not is_agent and message.message_type in ("comment", "email"):
             self.sudo()._sla_resume_reply_pause()
 
+    def _get_portal_tracking_lines(self):
+        """Billable tracking lines the customer may see, when the contract says so."""
+        self.ensure_one()
+        if not self.contract_id.portal_show_tracking:
+            return self.env["account.analytic.line"]
+        return self.sudo().timesheet_ids.filtered("support_billable").sorted("date")
+
     @api.model
     def get_dashboard_domains(self):
         """Domains of the two boxes of "My Tickets" (the first seed's screen)."""

@@ -13,3 +13,4 @@ from . import test_portal
 from . import test_portal_security
 from . import test_web_form
 from . import test_portal_ui
+from . import test_portal_tracking
