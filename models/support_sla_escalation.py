@@ -68,19 +68,22 @@ class SupportSlaEscalation(models.Model):
             return target_hours + self.value
         return target_hours
 
-    def _get_recipients(self, ticket):
-        """Partners to notify for a ticket."""
+    def _get_recipients_batch(self, tickets):
+        """Partners to notify, per ticket id."""
         self.ensure_one()
-        users = self.user_ids | self.group_ids.users
-        if self.notify_assignee:
-            users |= ticket.user_id
-        if self.notify_in_charge:
-            users |= ticket.in_charge_user_id
-        if self.notify_team_leader:
-            users |= ticket.team_id.user_id
-        partners = users.filtered("active").partner_id
-        emails = ticket._split_emails(self.email_to)
+        fixed = (self.user_ids | self.group_ids.users).filtered("active").partner_id
+        emails = tickets._split_emails(self.email_to)
         if emails:
             Partner = self.env["res.partner"].sudo()
-            partners |= Partner.concat(*Partner._find_or_create_from_emails(emails))
-        return partners
+            fixed |= Partner.concat(*Partner._find_or_create_from_emails(emails))
+        recipients = {}
+        for ticket in tickets:
+            users = self.env["res.users"]
+            if self.notify_assignee:
+                users |= ticket.user_id
+            if self.notify_in_charge:
+                users |= ticket.in_charge_user_id
+            if self.notify_team_leader:
+                users |= ticket.team_id.user_id
+            recipients[ticket.id] = fixed | users.filtered("active").partner_id
+        return recipients

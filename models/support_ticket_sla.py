@@ -1,8 +1,63 @@
-from odoo import api, fields, models
+from bisect import bisect_right
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+from pytz import timezone, utc
+
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 SLA_TARGETS = [("first_response", "First Response"), ("resolution", "Resolution")]
 SLA_STATUSES = [("ongoing", "Ongoing"), ("reached", "Reached"), ("failed", "Failed")]
+
+
+class WorkTimeWalker:
+    """Working intervals of one calendar (global leaves out), fetched window by window.
+
+    Planning many deadlines on the same calendar walks these intervals instead of
+    asking the calendar again for each of them.
+    """
+
+    WINDOW = timedelta(days=14)
+    HORIZON = WINDOW * 100  # as far as resource.calendar.plan_hours looks
+
+    def __init__(self, calendar, start):
+        self.calendar = calendar
+        self.tz = timezone(calendar.tz or "UTC")
+        self.intervals = []  # (start, stop), aware, sorted
+        self.stops = []
+        self.start = self.end = start
+
+    def _extend(self):
+        window_end = self.end + self.WINDOW
+        resource = self.calendar.env["resource.resource"]
+        found = self.calendar._work_intervals_batch(
+            self.end, window_end, resources=resource, tz=self.tz
+        )[resource.id]
+        for start, stop, _meta in found:
+            self.intervals.append((start, stop))
+            self.stops.append(stop)
+        self.end = window_end
+
+    def plan(self, start, hours):
+        """The moment `hours` working hours after `start` (aware), or False."""
+        limit = start + self.HORIZON
+        index = bisect_right(self.stops, start)
+        while True:
+            while index >= len(self.intervals):
+                if self.end >= limit:
+                    return False
+                self._extend()
+            begin, stop = self.intervals[index]
+            if begin >= limit:
+                return False
+            begin = max(begin, start)
+            interval_hours = (stop - begin).total_seconds() / 3600
+            if hours <= interval_hours:
+                return begin + timedelta(hours=hours)
+            hours -= interval_hours
+            index += 1
 
 
 class SupportTicketSla(models.Model):
@@ -72,13 +127,29 @@ class SupportTicketSla(models.Model):
     def _plan(self, hours):
         """The moment `hours` working hours after the SLA start, pauses added."""
         self.ensure_one()
-        calendar = self._calendar
-        if not calendar:
-            return False
-        due = calendar.plan_hours(
-            hours + self.paused_hours, self.date_start, compute_leaves=True
-        )
-        return due and due.replace(tzinfo=None)
+        return self._plan_batch([(self, hours)])[0]
+
+    def _plan_batch(self, requests):
+        """Plan many (line, working hours) pairs: one calendar walk per calendar.
+
+        Gives what `resource.calendar.plan_hours(hours + paused, date_start,
+        compute_leaves=True)` gives for each pair, without its queries per call.
+        """
+        results = [False] * len(requests)
+        by_calendar = defaultdict(list)
+        for index, (line, _hours) in enumerate(requests):
+            if line._calendar and line.date_start:
+                by_calendar[line._calendar].append(index)
+        for calendar, indexes in by_calendar.items():
+            starts = {
+                index: utc.localize(requests[index][0].date_start) for index in indexes
+            }
+            walker = WorkTimeWalker(calendar, min(starts.values()))
+            for index in indexes:
+                line, hours = requests[index]
+                due = walker.plan(starts[index], hours + line.paused_hours)
+                results[index] = due and due.astimezone(utc).replace(tzinfo=None)
+        return results
 
     def _working_hours(self, start, end):
         self.ensure_one()
@@ -91,38 +162,57 @@ class SupportTicketSla(models.Model):
 
         A failed line keeps escalating (levels after the breach); a reached one stops.
         """
-        for line in self:
-            if line.status == "reached":
-                line.write({"next_escalation_id": False, "next_due_date": False})
-                continue
-            vals = {}
+        self.filtered(lambda line: line.status == "reached").write(
+            {"next_escalation_id": False, "next_due_date": False}
+        )
+        lines = self.filtered(lambda line: line.status != "reached")
+        requests, levels = [], {}
+        for line in lines:
             if line.status == "ongoing":
-                vals["deadline"] = line._plan(line.target_hours)
-            level, level_date = line._next_escalation()
-            due_dates = [level_date] if level_date else []
-            if line.status == "ongoing" and vals["deadline"]:
+                requests.append((line, line.target_hours))
+            pending = line._pending_levels()
+            levels[line] = pending[0][1] if pending else pending
+            if pending:
+                requests.append((line, pending[0][0]))
+        planned = iter(lines._plan_batch(requests))
+        for line in lines:
+            vals = {}
+            due_dates = []
+            if line.status == "ongoing":
+                vals["deadline"] = next(planned)
                 due_dates.append(vals["deadline"])
+            level = levels[line] or self.env["support.sla.escalation"]
+            if level:
+                due_dates.append(next(planned))
+            due_dates = [due for due in due_dates if due]
             vals["next_escalation_id"] = level.id
             vals["next_due_date"] = min(due_dates) if due_dates else False
             line.write(vals)
 
-    def _next_escalation(self):
-        """The first escalation level of the policy not yet sent, and when it is due."""
+    def _pending_levels(self):
+        """Levels of the policy not sent yet, in order: [(working hours, level)]."""
         self.ensure_one()
         levels = self.policy_line_id.policy_id.escalation_ids.filtered(
             lambda level: (
                 level._applies_to(self.target) and level not in self.escalation_done_ids
             )
         )
-        planned = [
-            (level._working_hours_from_start(self.target_hours), level)
-            for level in levels
-        ]
-        for hours, level in sorted(
-            planned, key=lambda item: (item[0], item[1].sequence)
-        ):
-            return level, self._plan(hours)
-        return self.env["support.sla.escalation"], False
+        return sorted(
+            (
+                (level._working_hours_from_start(self.target_hours), level)
+                for level in levels
+            ),
+            key=lambda item: (item[0], item[1].sequence, item[1].id),
+        )
+
+    def _next_escalation(self):
+        """The first escalation level of the policy not yet sent, and when it is due."""
+        self.ensure_one()
+        pending = self._pending_levels()
+        if not pending:
+            return self.env["support.sla.escalation"], False
+        hours, level = pending[0]
+        return level, self._plan(hours)
 
     def _pause(self, now=None):
         now = now or fields.Datetime.now()
@@ -196,43 +286,126 @@ class SupportTicketSla(models.Model):
         return lines
 
     def _process_due(self, now):
-        template = self.env.ref(
-            "support_desk.mail_template_sla_escalation", raise_if_not_found=False
-        )
-        for line in self:
-            if line.status == "ongoing" and line.deadline and line.deadline <= now:
-                line.status = "failed"
-            # After a downtime several levels may be due: each is sent once, in order.
-            level, due = line._next_escalation()
-            while level and due and due <= now:
-                line._send_escalation(level, template)
-                line.escalation_done_ids = [(4, level.id)]
-                level, due = line._next_escalation()
-            line._recompute_schedule()
+        self.filtered(
+            lambda line: (
+                line.status == "ongoing" and line.deadline and line.deadline <= now
+            )
+        ).write({"status": "failed"})
+        # After a downtime several levels may be due: each is sent once, in order.
+        requests = [
+            (line, hours, level)
+            for line in self
+            for hours, level in line._pending_levels()
+        ]
+        planned = self._plan_batch([(line, hours) for line, hours, _level in requests])
+        due_by_level = defaultdict(lambda: self.browse())
+        order = {}
+        for (line, hours, level), due in zip(requests, planned, strict=True):
+            if due and due <= now:
+                due_by_level[level] |= line
+                order.setdefault(level, (hours, level.sequence, level.id))
+        for level in sorted(due_by_level, key=order.get):
+            lines = due_by_level[level]
+            lines._send_escalation(level)
+            lines.write({"escalation_done_ids": [Command.link(level.id)]})
+        self._recompute_schedule()
 
-    def _send_escalation(self, level, template):
-        """Mail the level's recipients and keep a trace in the ticket's chatter."""
-        self.ensure_one()
-        ticket = self.ticket_id
-        partners = level._get_recipients(ticket)
-        subject = self.env._(
-            "Escalation %(level)s: %(ticket)s",
-            level=level.name,
-            ticket=ticket.display_name,
+    def _send_escalation(self, level):
+        """Log the level on each ticket and mail each recipient once.
+
+        A recipient gets one mail for all the tickets of this level in the run (not
+        one per ticket), users who read notifications in Odoo get them in their
+        inbox.
+        """
+        tickets = self.ticket_id
+        recipients = level._get_recipients_batch(tickets)
+        reply_to = tickets._notify_get_reply_to()
+        target_labels = dict(self._fields["target"]._description_selection(self.env))
+        author = self.env.ref("base.partner_root")
+        note = self.env.ref("mail.mt_note")
+        subjects, message_vals = {}, []
+        for line in self:
+            ticket = line.ticket_id
+            subjects[line] = self.env._(
+                "Escalation %(level)s: %(ticket)s",
+                level=level.name,
+                ticket=ticket.display_name,
+            )
+            message_vals.append(
+                {
+                    "model": ticket._name,
+                    "res_id": ticket.id,
+                    "record_name": ticket.display_name,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "subject": subjects[line],
+                    "body": self.env["ir.qweb"]._render(
+                        "support_desk.sla_escalation_body",
+                        {
+                            "line": line,
+                            "ticket": ticket,
+                            "level": level,
+                            "target_label": target_labels.get(line.target),
+                        },
+                    ),
+                    "reply_to": reply_to.get(ticket.id),
+                    "message_type": "notification",
+                    "subtype_id": note.id,
+                    "is_internal": True,
+                    "partner_ids": [Command.set(recipients[ticket.id].ids)],
+                }
+            )
+        messages = self.env["mail.message"].sudo().create(message_vals)
+        self._notify_escalation(level, messages, recipients)
+
+    def _notify_escalation(self, level, messages, recipients):
+        """Inbox notifications for users who want them, one digest mail for others."""
+        per_partner = defaultdict(lambda: self.env["mail.message"])
+        for line, message in zip(self, messages, strict=True):
+            for partner in recipients[line.ticket_id.id]:
+                per_partner[partner] |= message
+        inbox_vals, mail_vals = [], []
+        email_from = (
+            self.env.company.email_formatted
+            or self.env["ir.mail_server"]._get_default_from_address()
         )
-        if template:
-            body = template.with_context(escalation_level=level)._render_field(
-                "body_html", self.ids, compute_lang=True
-            )[self.id]
-        else:
-            body = subject
-        ticket.message_post(
-            body=body,
-            subject=subject,
-            partner_ids=partners.ids,
-            message_type="notification",
-            subtype_xmlid="mail.mt_note",
-        )
+        for partner, partner_messages in per_partner.items():
+            users = partner.user_ids
+            if users and all(user.notification_type == "inbox" for user in users):
+                inbox_vals += [
+                    {
+                        "mail_message_id": message.id,
+                        "res_partner_id": partner.id,
+                        "notification_type": "inbox",
+                        "author_id": message.author_id.id,
+                    }
+                    for message in partner_messages
+                ]
+                continue
+            if not partner.email:
+                continue
+            if len(partner_messages) == 1:
+                subject = partner_messages.subject
+            else:
+                subject = self.env._(
+                    "Escalation %(level)s: %(count)s tickets",
+                    level=level.name,
+                    count=len(partner_messages),
+                )
+            mail_vals.append(
+                {
+                    "subject": subject,
+                    "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
+                    "email_from": email_from,
+                    "recipient_ids": [Command.link(partner.id)],
+                    "auto_delete": True,
+                    "model": False,
+                }
+            )
+        if inbox_vals:
+            self.env["mail.notification"].sudo().create(inbox_vals)
+        if mail_vals:
+            self.env["mail.mail"].sudo().create(mail_vals)
 
     def _time_left_label(self):
         """Human text of the time left (or over) to the deadline, for mails."""

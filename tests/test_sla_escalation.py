@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api
@@ -125,6 +127,77 @@ class TestSlaEscalation(SupportSlaCommon):
         due = self._run_cron(rome("2026-11-18 12:30"))
         self.assertEqual(due.ticket_id, self.env["support.ticket"].concat(*tickets))
         self.assertNotIn(later, due.ticket_id)
+
+    def test_one_mail_per_recipient_and_level(self):
+        """A run that escalates many tickets mails each recipient once per level."""
+        self.ticket_admin.notification_type = "email"
+        self.agent.notification_type = "inbox"
+        tickets = [self._ticket_at(rome("2026-11-18 10:00")) for _i in range(3)]
+        mails_before = self.env["mail.mail"].search([])
+        self._run_cron(rome("2026-11-18 14:01"))
+        for ticket in tickets:
+            self.assertEqual(len(self._escalations(ticket)), 2, "warning and breach")
+        mails = self.env["mail.mail"].search([]) - mails_before
+        leader_mails = mails.filtered(
+            lambda mail: self.ticket_admin.partner_id in mail.recipient_ids
+        )
+        self.assertEqual(len(leader_mails), 1, "one digest for the three tickets")
+        self.assertIn("3 tickets", leader_mails.subject)
+        for ticket in tickets:
+            self.assertIn(ticket.number, leader_mails.body_html)
+        self.assertFalse(
+            mails.filtered(lambda mail: self.agent.partner_id in mail.recipient_ids),
+            "the assignee reads notifications in Odoo",
+        )
+        inbox = self.env["mail.notification"].search(
+            [
+                ("res_partner_id", "=", self.agent.partner_id.id),
+                (
+                    "mail_message_id",
+                    "in",
+                    self.env["mail.message"]
+                    .concat(*map(self._escalations, tickets))
+                    .ids,
+                ),
+                ("notification_type", "=", "inbox"),
+            ]
+        )
+        self.assertEqual(len(inbox), 6, "two levels on three tickets, in the inbox")
+
+    def test_batch_planning_matches_the_calendar(self):
+        """The cron's planner gives what resource.calendar.plan_hours gives."""
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": rome("2026-10-28 00:00"),
+                "date_to": rome("2026-10-28 23:59"),
+            }
+        )
+        ticket = self._ticket_at(rome("2026-10-20 10:00"))
+        line = self._line(ticket)
+        starts = [
+            rome("2026-10-20 00:00") + timedelta(minutes=97 * step)
+            for step in range(300)
+        ]
+        lines = self.env["support.ticket.sla"].create(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "policy_line_id": line.policy_line_id.id,
+                    "target": "resolution",
+                    "date_start": start,
+                }
+                for start in starts
+            ]
+        )
+        for hours in (0, 0.5, 4, 9, 27.25, 100):
+            requests = [(sla, hours) for sla in lines]
+            expected = []
+            for start in starts:
+                due = self.calendar.plan_hours(hours, start, compute_leaves=True)
+                expected.append(due and due.replace(tzinfo=None))
+            self.assertEqual(line._plan_batch(requests), expected, f"{hours} hours")
 
 
 @tagged("post_install", "-at_install")
