@@ -138,7 +138,8 @@ def setup(env, tickets, due_ratio):
             -- the due ones started days ago: 8 working hours are over whatever the
             -- week-end or holiday in between
             t.sla_deadline - interval '8 hours'
-                - interval '5 days' * (t.sla_deadline < now())::int, t.sla_deadline, 'ongoing', false, 0,
+                - interval '5 days' * (t.sla_deadline < now())::int,
+            t.sla_deadline, 'ongoing', false, 0,
             %(level)s, t.sla_deadline, t.priority_id, t.partner_id,
             1, 1, t.create_date, t.create_date
         FROM support_ticket t WHERE t.number LIKE 'B%%'
