@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Shared by the bench/ commands: a throwaway PostgreSQL cluster and a database
-# with support_desk installed (no demo data). Sourced, not run.
+# Shared by the bench/ commands: a throwaway PostgreSQL cluster and databases
+# with the addons under test installed (no demo data). Sourced, not run.
+#
+#   BENCH_EXTRA_ADDONS  more addons directories for the Odoo addons path
 # shellcheck source=scripts/_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_common.sh"
 
@@ -34,13 +36,22 @@ bench_start_cluster() {
     make_addons_dir "$BENCH_WORK/addons" "$REPO_ROOT"
     printf '[options]\n' >"$BENCH_WORK/odoo.conf"
     BENCH_ODOO_ARGS=(
-        --config="$BENCH_WORK/odoo.conf" --addons-path="$BENCH_WORK/addons"
+        --config="$BENCH_WORK/odoo.conf"
+        --addons-path="$BENCH_WORK/addons${BENCH_EXTRA_ADDONS:+,$BENCH_EXTRA_ADDONS}"
         --data-dir="$BENCH_WORK/data" --db_host=127.0.0.1 --db_port="$BENCH_PGPORT"
         --db_user="$PG_SUPERUSER"
     )
-    log "installing support_desk on $BENCH_DB (no demo data)..."
-    python3 -m odoo "${BENCH_ODOO_ARGS[@]}" -d "$BENCH_DB" -i "$MODULE_NAME" \
+    if [ "${1:-}" != "--no-install" ]; then
+        bench_install "$BENCH_DB" "$MODULE_NAME"
+    fi
+}
+
+# bench_install DB MODULES: a new database with MODULES (comma separated).
+bench_install() {
+    local db="$1" modules="$2"
+    log "installing $modules on $db (no demo data)..."
+    python3 -m odoo "${BENCH_ODOO_ARGS[@]}" -d "$db" -i "$modules" \
         --without-demo=all --stop-after-init --log-level=warn --http-port="$(free_port)" \
-        </dev/null >"$BENCH_WORK/install.log" 2>&1 \
-        || { tail -50 "$BENCH_WORK/install.log" >&2; die "install failed"; }
+        </dev/null >"$BENCH_WORK/install-$db.log" 2>&1 \
+        || { tail -50 "$BENCH_WORK/install-$db.log" >&2; die "install of $modules failed"; }
 }
