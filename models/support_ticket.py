@@ -897,10 +897,12 @@ class SupportTicket(models.Model):
         """Create or update the SLA lines from the contract's policy and priority.
 
         Reached and failed lines are history and stay; running ones follow the new
-        targets.
+        targets. Works on the whole batch: one calendar walk per calendar, one
+        create for the new lines.
         """
         now = fields.Datetime.now()
         SlaLine = self.env["support.ticket.sla"].sudo()
+        obsolete, planned = SlaLine, []
         for ticket in self.sudo():
             if ticket.state in CLOSED_STATES:
                 continue
@@ -912,34 +914,42 @@ class SupportTicket(models.Model):
             )
             targets = policy_line._get_targets() if policy_line else {}
             running = ticket.sla_line_ids.filtered(lambda sla: sla.status == "ongoing")
+            obsolete |= running.filtered(lambda sla, t=targets: sla.target not in t)
+            if targets:
+                planned.append((ticket, policy_line, targets, running))
+        obsolete.unlink()
+        # The SLA starts at the next working moment of the policy's calendar.
+        starts = SlaLine._plan_on_calendars(
+            [
+                (line.policy_id.calendar_id, ticket.sla_start_date or now, 0)
+                for ticket, line, _targets, _running in planned
+            ]
+        )
+        changed, create_vals, to_pause = SlaLine, [], []
+        for (ticket, policy_line, targets, running), start in zip(
+            planned, starts, strict=True
+        ):
+            ticket.sla_start_date = start or now
             history = set((ticket.sla_line_ids - running).mapped("target"))
-            running.filtered(lambda sla, t=targets: sla.target not in t).unlink()
-            if not targets:
-                continue
-            start = policy.calendar_id.plan_hours(
-                0, ticket.sla_start_date or now, compute_leaves=True
-            )
-            ticket.sla_start_date = start and start.replace(tzinfo=None) or now
-            changed = SlaLine
             for target, hours in targets.items():
                 if target in history:
                     continue
-                line = running.filtered(lambda sla, t=target: sla.target == t)
                 vals = {
                     "policy_line_id": policy_line.id,
                     "target_hours": hours,
                     "date_start": ticket.sla_start_date,
                 }
+                line = running.filtered(lambda sla, t=target: sla.target == t)
                 if line:
                     line.write(vals)
+                    changed |= line
                 else:
-                    line = SlaLine.create(
-                        dict(vals, ticket_id=ticket.id, target=target)
-                    )
-                changed |= line
+                    create_vals.append(dict(vals, ticket_id=ticket.id, target=target))
             if ticket.state == "on_hold" or ticket.sla_paused_until_reply:
-                changed._pause(now)
-            changed._recompute_schedule()
+                to_pause.append(ticket.id)
+        changed |= SlaLine.create(create_vals)
+        changed.filtered(lambda sla: sla.ticket_id.id in to_pause)._pause(now)
+        changed._recompute_schedule()
 
     def _sla_on_state_change(self, old_states):
         """On hold pauses, leaving it resumes, closing stamps, reopening restarts."""

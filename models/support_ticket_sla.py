@@ -130,24 +130,31 @@ class SupportTicketSla(models.Model):
         return self._plan_batch([(self, hours)])[0]
 
     def _plan_batch(self, requests):
-        """Plan many (line, working hours) pairs: one calendar walk per calendar.
+        """Plan many (line, working hours) pairs from their SLA start, pauses added."""
+        return self._plan_on_calendars(
+            [
+                (line._calendar, line.date_start, hours + line.paused_hours)
+                for line, hours in requests
+            ]
+        )
 
-        Gives what `resource.calendar.plan_hours(hours + paused, date_start,
-        compute_leaves=True)` gives for each pair, without its queries per call.
+    @api.model
+    def _plan_on_calendars(self, requests):
+        """Plan many (calendar, naive UTC start, working hours): one walk per calendar.
+
+        Gives what `calendar.plan_hours(hours, start, compute_leaves=True)` gives
+        for each request, without its queries per call.
         """
         results = [False] * len(requests)
         by_calendar = defaultdict(list)
-        for index, (line, _hours) in enumerate(requests):
-            if line._calendar and line.date_start:
-                by_calendar[line._calendar].append(index)
+        for index, (calendar, start, _hours) in enumerate(requests):
+            if calendar and start:
+                by_calendar[calendar].append(index)
         for calendar, indexes in by_calendar.items():
-            starts = {
-                index: utc.localize(requests[index][0].date_start) for index in indexes
-            }
+            starts = {index: utc.localize(requests[index][1]) for index in indexes}
             walker = WorkTimeWalker(calendar, min(starts.values()))
             for index in indexes:
-                line, hours = requests[index]
-                due = walker.plan(starts[index], hours + line.paused_hours)
+                due = walker.plan(starts[index], requests[index][2])
                 results[index] = due and due.astimezone(utc).replace(tzinfo=None)
         return results
 
