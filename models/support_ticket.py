@@ -919,11 +919,13 @@ class SupportTicket(models.Model):
                 planned.append((ticket, policy_line, targets, running))
         obsolete.unlink()
         # The SLA starts at the next working moment of the policy's calendar.
+        walkers = {}
         starts = SlaLine._plan_on_calendars(
             [
                 (line.policy_id.calendar_id, ticket.sla_start_date or now, 0)
                 for ticket, line, _targets, _running in planned
-            ]
+            ],
+            walkers,
         )
         changed, create_vals, to_pause = SlaLine, [], []
         for (ticket, policy_line, targets, running), start in zip(
@@ -949,7 +951,7 @@ class SupportTicket(models.Model):
                 to_pause.append(ticket.id)
         changed |= SlaLine.create(create_vals)
         changed.filtered(lambda sla: sla.ticket_id.id in to_pause)._pause(now)
-        changed._recompute_schedule()
+        changed._recompute_schedule(walkers)
 
     def _sla_on_state_change(self, old_states):
         """On hold pauses, leaving it resumes, closing stamps, reopening restarts."""

@@ -129,22 +129,25 @@ class SupportTicketSla(models.Model):
         self.ensure_one()
         return self._plan_batch([(self, hours)])[0]
 
-    def _plan_batch(self, requests):
+    def _plan_batch(self, requests, walkers=None):
         """Plan many (line, working hours) pairs from their SLA start, pauses added."""
         return self._plan_on_calendars(
             [
                 (line._calendar, line.date_start, hours + line.paused_hours)
                 for line, hours in requests
-            ]
+            ],
+            walkers,
         )
 
     @api.model
-    def _plan_on_calendars(self, requests):
+    def _plan_on_calendars(self, requests, walkers=None):
         """Plan many (calendar, naive UTC start, working hours): one walk per calendar.
 
         Gives what `calendar.plan_hours(hours, start, compute_leaves=True)` gives
-        for each request, without its queries per call.
+        for each request, without its queries per call. `walkers` (a dict) lets
+        successive calls of one operation share the working intervals read.
         """
+        walkers = {} if walkers is None else walkers
         results = [False] * len(requests)
         by_calendar = defaultdict(list)
         for index, (calendar, start, _hours) in enumerate(requests):
@@ -152,7 +155,11 @@ class SupportTicketSla(models.Model):
                 by_calendar[calendar].append(index)
         for calendar, indexes in by_calendar.items():
             starts = {index: utc.localize(requests[index][1]) for index in indexes}
-            walker = WorkTimeWalker(calendar, min(starts.values()))
+            walker = walkers.get(calendar)
+            if not walker or walker.start > min(starts.values()):
+                walker = walkers[calendar] = WorkTimeWalker(
+                    calendar, min(starts.values())
+                )
             for index in indexes:
                 due = walker.plan(starts[index], requests[index][2])
                 results[index] = due and due.astimezone(utc).replace(tzinfo=None)
@@ -164,7 +171,7 @@ class SupportTicketSla(models.Model):
             return 0.0
         return self._calendar.get_work_hours_count(start, end, compute_leaves=True)
 
-    def _recompute_schedule(self):
+    def _recompute_schedule(self, walkers=None):
         """Deadline, next escalation level and next due date of lines still running.
 
         A failed line keeps escalating (levels after the breach); a reached one stops.
@@ -181,7 +188,7 @@ class SupportTicketSla(models.Model):
             levels[line] = pending[0][1] if pending else pending
             if pending:
                 requests.append((line, pending[0][0]))
-        planned = iter(lines._plan_batch(requests))
+        planned = iter(lines._plan_batch(requests, walkers))
         for line in lines:
             vals = {}
             due_dates = []
@@ -304,7 +311,10 @@ class SupportTicketSla(models.Model):
             for line in self
             for hours, level in line._pending_levels()
         ]
-        planned = self._plan_batch([(line, hours) for line, hours, _level in requests])
+        walkers = {}
+        planned = self._plan_batch(
+            [(line, hours) for line, hours, _level in requests], walkers
+        )
         due_by_level = defaultdict(lambda: self.browse())
         order = {}
         for (line, hours, level), due in zip(requests, planned, strict=True):
@@ -315,7 +325,7 @@ class SupportTicketSla(models.Model):
             lines = due_by_level[level]
             lines._send_escalation(level)
             lines.write({"escalation_done_ids": [Command.link(level.id)]})
-        self._recompute_schedule()
+        self._recompute_schedule(walkers)
 
     def _send_escalation(self, level):
         """Log the level on each ticket and mail each recipient once.
