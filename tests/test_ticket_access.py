@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import SupportDeskCommon
@@ -74,6 +74,28 @@ class TestTicketAccess(SupportDeskCommon):
         self.assertNotIn(self.ticket_b, self._visible(self.agent))
         self.ticket_b.shared_team_ids = self.team_a
         self.assertIn(self.ticket_b, self._visible(self.agent))
+
+    def test_followed_or_shared_filter(self):
+        """The search behind the rule: followers, shared users and shared teams."""
+        Ticket = self.env["support.ticket"].with_user(self.agent_b)
+        domain = [("id", "in", self.all_tickets.ids)]
+        self.assertFalse(Ticket.search(domain + [("is_followed_or_shared", "=", True)]))
+        self.ticket_a.message_subscribe(partner_ids=self.agent_b.partner_id.ids)
+        self.ticket_none.shared_user_ids = self.agent_b
+        self.ticket_mine.shared_team_ids = self.team_b
+        followed = self.ticket_a | self.ticket_none | self.ticket_mine
+        self.assertEqual(
+            Ticket.sudo(False).search(domain + [("is_followed_or_shared", "=", True)]),
+            followed,
+        )
+        self.assertEqual(
+            Ticket.search(domain + [("is_followed_or_shared", "!=", True)]),
+            self.ticket_b,
+        )
+        self.assertTrue(self.ticket_a.with_user(self.agent_b).is_followed_or_shared)
+        self.assertFalse(self.ticket_b.with_user(self.agent_b).is_followed_or_shared)
+        with self.assertRaises(UserError):
+            Ticket.search([("is_followed_or_shared", "in", [True])])
 
     def test_hidden_ticket_cannot_be_read_or_written(self):
         with self.assertRaises(AccessError):
