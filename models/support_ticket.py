@@ -338,7 +338,14 @@ class SupportTicket(models.Model):
         help="The planned action due first.",
     )
     next_activity_category = fields.Selection(
-        related="next_activity_id.activity_category", string="Next Action Kind"
+        [
+            ("default", "None"),
+            ("upload_file", "Upload Document"),
+            ("phonecall", "Phonecall"),
+            ("meeting", "Meeting"),
+        ],
+        string="Next Action Kind",
+        compute="_compute_next_activity_id",
     )
     is_unread = fields.Boolean(
         string="Unread",
@@ -658,9 +665,7 @@ class SupportTicket(models.Model):
             {ticket: ticket.state for ticket in self} if "stage_id" in vals else {}
         )
         systray_before = (
-            self._support_systray_users()
-            if SYSTRAY_FIELDS & vals.keys()
-            else None
+            self._support_systray_users() if SYSTRAY_FIELDS & vals.keys() else None
         )
         res = super().write(vals)
         if systray_before is not None:
@@ -676,6 +681,12 @@ class SupportTicket(models.Model):
             "final_partner_id",
         } & vals.keys():
             self._sla_apply()
+        return res
+
+    def unlink(self):
+        users = self._support_systray_users()
+        res = super().unlink()
+        self._support_systray_notify(users)
         return res
 
     def copy_data(self, default=None):
@@ -1043,6 +1054,7 @@ class SupportTicket(models.Model):
         # activity_ids is ordered by deadline: the first one is due first.
         for ticket in self:
             ticket.next_activity_id = ticket.activity_ids[:1]
+            ticket.next_activity_category = ticket.next_activity_id.activity_category
 
     @api.depends_context("uid")
     def _compute_is_unread(self):

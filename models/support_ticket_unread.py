@@ -12,7 +12,9 @@ class SupportTicketUnread(models.Model):
     ticket_id = fields.Many2one(
         "support.ticket", required=True, index=True, ondelete="cascade"
     )
-    user_id = fields.Many2one("res.users", required=True, index=True, ondelete="cascade")
+    user_id = fields.Many2one(
+        "res.users", required=True, index=True, ondelete="cascade"
+    )
 
     _sql_constraints = [
         (

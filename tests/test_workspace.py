@@ -14,13 +14,10 @@ from .common import SupportDeskCommon
 class WorkspaceCommon(SupportDeskCommon):
     def _schedule(self, ticket, kind, user=None):
         activity_type = self.env.ref(f"support_desk.mail_activity_type_ticket_{kind}")
-        return (
-            ticket.with_user(user or self.agent)
-            .activity_schedule(
-                activity_type_id=activity_type.id,
-                summary=f"{kind} for the customer",
-                user_id=(user or self.agent).id,
-            )
+        return ticket.with_user(user or self.agent).activity_schedule(
+            activity_type_id=activity_type.id,
+            summary=f"{kind} for the customer",
+            user_id=(user or self.agent).id,
         )
 
 
@@ -60,9 +57,7 @@ class TestNextAction(WorkspaceCommon):
             self.stage_cancelled,
         ):
             with self.subTest(stage=stage.name):
-                ticket = self._create_ticket(
-                    team_id=self.team_a.id, stage_id=stage.id
-                )
+                ticket = self._create_ticket(team_id=self.team_a.id, stage_id=stage.id)
                 self._schedule(ticket, "call")
                 self.assertEqual(ticket.stage_id, stage)
 
@@ -94,13 +89,15 @@ class TestNextAction(WorkspaceCommon):
         event = (
             self.env["calendar.event"]
             .with_user(self.agent)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"name": "On site visit", "start": now, "stop": now})
         )
         self.assertEqual(activity.calendar_event_id, event)
         self.assertEqual(ticket.next_activity_id, activity)
         action = ticket.with_user(self.agent).action_support_open_next_activity()
-        self.assertEqual((action["res_model"], action["res_id"]), ("calendar.event", event.id))
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("calendar.event", event.id)
+        )
 
     def test_next_action_is_the_first_due(self):
         ticket = self._create_ticket(team_id=self.team_a.id)
@@ -136,7 +133,7 @@ class TestNextAction(WorkspaceCommon):
         scheduler = (
             self.env[action["res_model"]]
             .with_user(self.agent)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"summary": "Call back"})
         )
         self.assertEqual(
@@ -193,7 +190,9 @@ class TestReplyBox(WorkspaceCommon):
             new_state="in_progress",
         )
         wizard.action_send()
-        message = self.ticket.message_ids.filtered(lambda m: m.body and "on it" in m.body)
+        message = self.ticket.message_ids.filtered(
+            lambda m: m.body and "on it" in m.body
+        )
         self.assertEqual(len(message), 1)
         self.assertEqual(message.author_id, self.agent.partner_id)
         self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
@@ -209,7 +208,9 @@ class TestReplyBox(WorkspaceCommon):
         self.assertIn(message, self.ticket.support_message_ids)
 
     def test_internal_note_keeps_state_and_kind(self):
-        self._reply(self.agent, kind="internal", body="<p>Check the logs</p>").action_send()
+        self._reply(
+            self.agent, kind="internal", body="<p>Check the logs</p>"
+        ).action_send()
         note = self.ticket.message_ids[0]
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(note.support_message_kind, "internal")
@@ -269,7 +270,7 @@ class TestReplyBox(WorkspaceCommon):
         with Form(
             self.env["support.ticket.reply"]
             .with_user(self.agent)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         ) as form:
             self.assertIn("<blockquote", form.body)
             self.assertIn("It still &lt;fails&gt;", form.body)
@@ -350,7 +351,8 @@ class TestSystrayReminder(WorkspaceCommon):
             self._bus_counts(self.agent), [{"assigned": 2, "in_charge": 1, "total": 2}]
         )
         self.assertEqual(
-            self._bus_counts(self.agent_b), [{"assigned": 0, "in_charge": 1, "total": 1}]
+            self._bus_counts(self.agent_b),
+            [{"assigned": 0, "in_charge": 1, "total": 1}],
         )
         # Unassigning tells the former assignee too; unrelated changes say nothing.
         tickets.sudo().user_id = self.agent_b
