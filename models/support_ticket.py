@@ -1125,9 +1125,7 @@ class SupportTicket(models.Model):
     def action_support_mark_read(self):
         """Called by the ticket form when it opens: clears the mark of the reader."""
         self.check_access("read")
-        self.env["support.ticket.unread"].sudo().search(
-            [("ticket_id", "in", self.ids), ("user_id", "=", self.env.uid)]
-        ).unlink()
+        self.env["support.ticket.unread"].sudo()._clear(self.ids, self.env.uid)
         return True
 
     def action_support_reply(self):

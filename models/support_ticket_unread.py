@@ -38,3 +38,21 @@ class SupportTicketUnread(models.Model):
             )
         )
         self.invalidate_model()
+
+    def _clear(self, ticket_ids, user_id):
+        """Drop the user's marks on these tickets.
+
+        Plain SQL: this runs each time a ticket is opened, and ORM unlink would log
+        every call.
+        """
+        if not ticket_ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM support_ticket_unread "
+                "WHERE ticket_id IN %s AND user_id = %s",
+                tuple(ticket_ids),
+                user_id,
+            )
+        )
+        self.invalidate_model()

@@ -16,14 +16,15 @@ export class SupportTicketSystray extends Component {
         this.action = useService("action");
         this.busService = this.env.services.bus_service;
         this.state = useState({ assigned: 0, in_charge: 0, total: 0 });
-        onWillStart(async () => {
-            this.update(await this.orm.call("support.ticket", "get_systray_counts"));
-        });
-        this.busService.subscribe("support_desk.ticket_count", (counts) => this.update(counts));
+        onWillStart(() => this.refresh());
+        // The notification carries counts over all my companies: ask again, so the
+        // count follows the companies selected in this tab.
+        this.busService.subscribe("support_desk.ticket_count", () => this.refresh());
         this.busService.start();
     }
 
-    update(counts) {
+    async refresh() {
+        const counts = await this.orm.silent.call("support.ticket", "get_systray_counts");
         Object.assign(this.state, counts);
     }
 
