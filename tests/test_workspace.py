@@ -218,6 +218,24 @@ class TestReplyBox(WorkspaceCommon):
         self.ticket.stage_id = self.stage_hold
         self.assertEqual(note.support_ticket_state, "new", "kept as it was")
 
+    def test_internal_note_never_reaches_customers(self):
+        wizard = self._reply(
+            self.agent,
+            kind="internal",
+            partner_ids=[Command.link(self.customer_contact.id)],
+        )
+        with self.assertRaises(UserError) as err:
+            wizard.action_send()
+        self.assertIn("Anna Rossi", str(err.exception))
+        self._reply(
+            self.agent,
+            kind="internal",
+            partner_ids=[Command.link(self.agent_b.partner_id.id)],
+        ).action_send()
+        self.assertEqual(
+            self.ticket.message_ids[0].partner_ids, self.agent_b.partner_id
+        )
+
     def test_pause_sla_and_close_in_one_step(self):
         self._reply(self.agent, pause_sla=True).action_send()
         self.assertTrue(self.ticket.sla_paused_until_reply)

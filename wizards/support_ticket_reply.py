@@ -119,6 +119,17 @@ class SupportTicketReply(models.TransientModel):
         ticket.check_access("read")
         if is_html_empty(self.body) and not self.attachment_ids:
             raise UserError(self.env._("Write a message or attach a file."))
+        if self.kind == "internal":
+            outsiders = self.partner_ids.filtered(
+                lambda p: not any(not user.share for user in p.sudo().user_ids)
+            )
+            if outsiders:
+                raise UserError(
+                    self.env._(
+                        "An internal note stays inside the desk: %s cannot get it.",
+                        ", ".join(outsiders.mapped("display_name")),
+                    )
+                )
         if self.pause_sla and self.new_state in CLOSED_STATES:
             raise UserError(
                 self.env._("The SLA of a ticket being closed cannot be paused.")
