@@ -48,6 +48,9 @@
         "views/res_config_settings_views.xml",
         "views/support_portal_templates.xml",
         "views/support_web_form_templates.xml",
+        "data/mail_activity_type_data.xml",
+        "views/support_ticket_workspace_views.xml",
+        "wizards/support_ticket_reply_views.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",

@@ -17,3 +17,6 @@ from . import ir_rule
 from . import support_tracking_type
 from . import res_config_settings
 from . import support_web_form_submission
+from . import mail_activity
+from . import mail_message
+from . import support_ticket_unread

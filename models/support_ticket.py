@@ -7,6 +7,9 @@ from odoo.tools import SQL
 
 from .support_stage import CLOSED_STATES
 
+# Fields whose change moves a ticket in or out of someone's systray count.
+SYSTRAY_FIELDS = {"user_id", "in_charge_user_id", "stage_id", "active"}
+
 # One plain address: no display name, no brackets, a dotted domain.
 EMAIL_RE = re.compile(r"^[^\s@<>()\[\],;:\"]+@[\w-]+(\.[\w-]+)+$")
 
@@ -331,6 +334,39 @@ class SupportTicket(models.Model):
         compute="_compute_tracking_status",
         store=True,
         index=True,
+    )
+
+    # Agent workspace: next action, unread marks
+    next_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Next Action",
+        compute="_compute_next_activity_id",
+        help="The planned action due first.",
+    )
+    next_activity_category = fields.Selection(
+        [
+            ("default", "None"),
+            ("upload_file", "Upload Document"),
+            ("phonecall", "Phonecall"),
+            ("meeting", "Meeting"),
+        ],
+        string="Next Action Kind",
+        compute="_compute_next_activity_id",
+    )
+    is_unread = fields.Boolean(
+        string="Unread",
+        compute="_compute_is_unread",
+        search="_search_is_unread",
+        help="A reply or a note arrived that you have not seen yet.",
+    )
+    support_message_ids = fields.One2many(
+        "mail.message",
+        "res_id",
+        string="Conversation",
+        domain=[
+            ("model", "=", "support.ticket"),
+            ("message_type", "in", ("comment", "email", "email_outgoing")),
+        ],
     )
 
     _sql_constraints = [
@@ -664,6 +700,7 @@ class SupportTicket(models.Model):
         tickets._sla_apply()
         tickets._sync_related_tickets()
         tickets._notify_ticket_admins_on_open()
+        self._support_systray_notify(tickets._support_systray_users())
         return tickets
 
     def write(self, vals):
@@ -690,7 +727,12 @@ class SupportTicket(models.Model):
         old_states = (
             {ticket: ticket.state for ticket in self} if "stage_id" in vals else {}
         )
+        systray_before = (
+            self._support_systray_users() if SYSTRAY_FIELDS & vals.keys() else None
+        )
         res = super().write(vals)
+        if systray_before is not None:
+            self._support_systray_notify(systray_before | self._support_systray_users())
         if old_related is not None:
             self._sync_related_tickets(old_related)
         if old_states:
@@ -702,6 +744,12 @@ class SupportTicket(models.Model):
             "final_partner_id",
         } & vals.keys():
             self._sla_apply()
+        return res
+
+    def unlink(self):
+        users = self._support_systray_users()
+        res = super().unlink()
+        self._support_systray_notify(users)
         return res
 
     def copy_data(self, default=None):
@@ -937,6 +985,8 @@ class SupportTicket(models.Model):
         ):
             self.sudo().last_reply_date = message.date
         self._sla_on_message(message)
+        self._support_stamp_message(message)
+        self._support_mark_unread(message)
         return message
 
     def action_pause_sla(self):
@@ -1071,6 +1121,206 @@ class SupportTicket(models.Model):
             "opened": [("opened_by_id", "in", openers.ids), *still_open],
             "assigned": [("user_id", "=", user.id), *still_open],
         }
+
+    # Agent workspace
+
+    @api.depends("activity_ids")
+    def _compute_next_activity_id(self):
+        # activity_ids is ordered by deadline: the first one is due first.
+        for ticket in self:
+            ticket.next_activity_id = ticket.activity_ids[:1]
+            ticket.next_activity_category = ticket.next_activity_id.activity_category
+
+    @api.depends_context("uid")
+    def _compute_is_unread(self):
+        saved_ids = [ticket_id for ticket_id in self.ids if isinstance(ticket_id, int)]
+        marks = (
+            self.env["support.ticket.unread"]
+            .sudo()
+            .search_fetch(
+                [("ticket_id", "in", saved_ids), ("user_id", "=", self.env.uid)],
+                ["ticket_id"],
+            )
+        )
+        unread = set(marks.ticket_id.ids)
+        for ticket in self:
+            ticket.is_unread = ticket.id in unread
+
+    def _search_is_unread(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the Unread field."))
+        mine = (
+            self.env["support.ticket.unread"]
+            .sudo()
+            ._search([("user_id", "=", self.env.uid)])
+            .subselect("ticket_id")
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", mine)]
+
+    def _support_on_activity_scheduled(self):
+        """Planning a next action (call, appointment, task) starts the work."""
+        # Scheduling needs only read access (_mail_post_access): the stage move
+        # that follows is the desk's rule, not the user's edit.
+        new_tickets = self.filtered(lambda t: t.state == "new")
+        stage = new_tickets and self._get_in_progress_stage()
+        if stage:
+            new_tickets.sudo().write({"stage_id": stage.id})
+
+    def _support_stamp_message(self, message):
+        """Keep on the message the state of the ticket and whether it was public."""
+        self.ensure_one()
+        is_note = message.is_internal or message.subtype_id.internal
+        message.sudo().write(
+            {
+                "support_ticket_state": self.state,
+                "support_message_kind": "internal" if is_note else "public",
+            }
+        )
+
+    def _support_unread_recipients(self, message):
+        """Users who get an unread mark: assignee and person in charge, not the
+        author."""
+        self.ensure_one()
+        users = (self.user_id | self.in_charge_user_id).filtered(
+            lambda u: u.active and not u.share
+        )
+        return users - message.author_id.user_ids
+
+    def _support_mark_unread(self, message):
+        if message.message_type not in ("comment", "email"):
+            return
+        rows = [
+            (ticket.id, user.id)
+            for ticket in self.sudo()
+            for user in ticket._support_unread_recipients(message)
+        ]
+        if rows:
+            self.env["support.ticket.unread"].sudo()._mark(rows)
+
+    def action_support_mark_read(self):
+        """Called by the ticket form when it opens: clears the mark of the reader."""
+        self.check_access("read")
+        self.env["support.ticket.unread"].sudo()._clear(self.ids, self.env.uid)
+        return True
+
+    def action_support_reply(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reply"),
+            "res_model": "support.ticket.reply",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def action_support_schedule_activity(self):
+        """Plan the next action; the context names its kind (meeting, call, task,
+        document)."""
+        self.ensure_one()
+        kind = self.env.context.get("support_activity_kind", "task")
+        activity_type = self.env.ref(
+            f"support_desk.mail_activity_type_ticket_{kind}", raise_if_not_found=False
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": activity_type.name or self.env._("Schedule"),
+            "res_model": "mail.activity.schedule",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_id": self.id,
+                "active_ids": self.ids,
+                "default_activity_type_id": activity_type.id,
+            },
+        }
+
+    def action_support_open_next_activity(self):
+        """Carry out the next action: its meeting, or the activity itself."""
+        self.ensure_one()
+        activity = self.next_activity_id
+        if not activity:
+            raise UserError(self.env._("No action is planned on this ticket."))
+        if activity.activity_category == "meeting":
+            if activity.calendar_event_id:
+                return {
+                    "type": "ir.actions.act_window",
+                    "res_model": "calendar.event",
+                    "res_id": activity.calendar_event_id.id,
+                    "view_mode": "form",
+                    "views": [(False, "form")],
+                }
+            return activity.with_context(
+                default_res_model=self._name, default_res_id=self.id
+            ).action_create_calendar_event()
+        return {
+            "type": "ir.actions.act_window",
+            "name": activity.activity_type_id.name,
+            "res_model": "mail.activity",
+            "res_id": activity.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("mail.mail_activity_view_form_popup").id, "form")],
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    def action_support_next_activity_done(self):
+        self.ensure_one()
+        if not self.next_activity_id:
+            raise UserError(self.env._("No action is planned on this ticket."))
+        self.next_activity_id.action_done()
+        return True
+
+    @api.model
+    def get_systray_counts(self):
+        """Open tickets assigned to me and in charge of me, under my record rules."""
+        uid = self.env.uid
+        groups = self._read_group(
+            [
+                ("state", "not in", CLOSED_STATES),
+                "|",
+                ("user_id", "=", uid),
+                ("in_charge_user_id", "=", uid),
+            ],
+            ["user_id", "in_charge_user_id"],
+            ["__count"],
+        )
+        counts = {"assigned": 0, "in_charge": 0, "total": 0}
+        for user, in_charge, count in groups:
+            counts["total"] += count
+            if user.id == uid:
+                counts["assigned"] += count
+            if in_charge.id == uid:
+                counts["in_charge"] += count
+        return counts
+
+    def _support_systray_users(self):
+        return (self.user_id | self.in_charge_user_id).filtered(lambda u: not u.share)
+
+    def _support_systray_notify(self, users):
+        """Tell these users' systray its count changed: once per user and
+        transaction, when the transaction commits."""
+        if not users:
+            return
+        data = self.env.cr.precommit.data
+        if "support_desk.systray_user_ids" not in data:
+            data["support_desk.systray_user_ids"] = set()
+            env = self.env
+
+            @self.env.cr.precommit.add
+            def send_counts():
+                user_ids = data.pop("support_desk.systray_user_ids", set())
+                for user in env["res.users"].sudo().browse(sorted(user_ids)).exists():
+                    counts = env(user=user.id, su=False, context={})[
+                        "support.ticket"
+                    ].get_systray_counts()
+                    env["bus.bus"]._sendone(
+                        user.partner_id, "support_desk.ticket_count", counts
+                    )
+
+        data["support_desk.systray_user_ids"].update(users.ids)
 
     # Portal
 

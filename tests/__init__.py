@@ -14,3 +14,5 @@ from . import test_portal_security
 from . import test_web_form
 from . import test_portal_ui
 from . import test_portal_tracking
+from . import test_workspace
+from . import test_workspace_ui

@@ -1,1 +1,2 @@
 from . import support_statement_wizard
+from . import support_ticket_reply
