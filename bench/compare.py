@@ -24,6 +24,7 @@ Figures:
 
 import argparse
 import io
+import json
 import os
 import random
 import signal
@@ -111,8 +112,13 @@ class Side:
 
     # -- shared data ---------------------------------------------------------
     def setup(self):
+        """The shared data; kept in the database so that a second run reuses it."""
         with self.cursor() as cr:
             env = self.env(cr)
+            saved = env["ir.config_parameter"].get_param("support_desk.bench_ids")
+            if saved:
+                self.ids = json.loads(saved)
+                return
             companies = env["res.partner"].create(
                 [
                     {"name": f"Customer {n}", "is_company": True}
@@ -153,6 +159,9 @@ class Side:
                 portal=portal.id,
             )
             self.setup_side(env, agent)
+            env["ir.config_parameter"].set_param(
+                "support_desk.bench_ids", json.dumps(self.ids)
+            )
 
     def setup_side(self, env, agent):
         raise NotImplementedError
@@ -314,11 +323,12 @@ class Ours(Side):
     table = "support_ticket"
     agent_group = "support_desk.group_support_agent"
     follower_column = "partner_contact_id"
-    list_order = "priority_sequence desc, date_deadline asc, id desc"
+    list_order = None  # the model's: priority, then deadline
 
     @property
     def open_domain(self):
-        return [("state", "not in", ("done", "cancelled"))]
+        # the "Open" filter the ticket action applies by default
+        return [("state", "in", ("new", "in_progress", "on_hold"))]
 
     def setup_side(self, env, agent):
         teams = env["support.team"].create(
@@ -404,7 +414,7 @@ class Ours(Side):
                     f"L{n:09d}\tBench loaded {n}\t<p>Loaded ticket {n}</p>\t1\t"
                     f"{self.ids['companies'][n % CUSTOMERS]}\t"
                     f"{self.ids['contacts'][n % CUSTOMERS]}\t"
-                    f"{self.ids['teams'][n % TEAMS]}\t{self.ids['type']}\t"
+                    f"{self.ids['teams'][n // 3 % TEAMS]}\t{self.ids['type']}\t"
                     f"{priority}\t{sequence}\t{stage}\t{state}\t{user}\t2\tmanual\tt\tf\t"
                     f"{deadline:%Y-%m-%d %H:%M:%S}\tno_sla\t2\t2\t"
                     f"{created:%Y-%m-%d %H:%M:%S}\t{created:%Y-%m-%d %H:%M:%S}\n"
@@ -505,7 +515,7 @@ class Oca(Side):
                     f"{self.ids['contacts'][n % CUSTOMERS]}\t"
                     f"{self.ids['companies'][n % CUSTOMERS]}\tContact {n % CUSTOMERS}\t"
                     f"contact{n % CUSTOMERS}@customer.example\t"
-                    f"{self.ids['teams'][n % TEAMS]}\t{self.ids['category']}\t"
+                    f"{self.ids['teams'][n // 3 % TEAMS]}\t{self.ids['category']}\t"
                     f"{n % 4}\t{stage}\t{user}\tnormal\tt\tf\t10\t"
                     f"{created:%Y-%m-%d %H:%M:%S}\t2\t2\t"
                     f"{created:%Y-%m-%d %H:%M:%S}\t{created:%Y-%m-%d %H:%M:%S}\n"
