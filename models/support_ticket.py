@@ -400,6 +400,83 @@ class SupportTicket(models.Model):
                 )
             )
 
+    @api.depends("team_id")
+    def _compute_company_id(self):
+        for ticket in self:
+            if ticket.team_id:
+                ticket.company_id = ticket.team_id.company_id
+            elif not ticket.company_id:
+                ticket.company_id = self.env.company
+
+    @api.depends("partner_contact_id.email", "partner_id.email")
+    def _compute_email_from(self):
+        for ticket in self:
+            contact = ticket.partner_contact_id or ticket.partner_id
+            if contact.email:
+                ticket.email_from = contact.email
+
+    @api.depends("partner_id", "final_partner_id", "equipment_id")
+    def _compute_contract_id(self):
+        Contract = self.env["support.contract"]
+        for ticket in self:
+            ticket.contract_id = Contract._find_for_ticket(
+                ticket.partner_id, ticket.final_partner_id, ticket.equipment_id
+            )
+
+    @api.depends("sla_line_ids.status", "sla_line_ids.deadline", "sla_line_ids.paused")
+    def _compute_sla_fields(self):
+        for ticket in self:
+            lines = ticket.sla_line_ids
+            running = lines.filtered(lambda sla: sla.status == "ongoing")
+            deadlines = [sla.deadline for sla in running if sla.deadline]
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+            ticket.sla_resolution_failed = any(
+                sla.target == "resolution" and sla.status == "failed" for sla in lines
+            )
+            if not lines:
+                ticket.sla_status = "none"
+            elif any(sla.status == "failed" for sla in lines):
+                ticket.sla_status = "failed"
+            elif running and all(sla.paused for sla in running):
+                ticket.sla_status = "paused"
+            elif running:
+                ticket.sla_status = "ongoing"
+            else:
+                ticket.sla_status = "reached"
+
+    @api.depends("type_id")
+    def _compute_team_id(self):
+        # Type -> team routing wins over a team chosen by hand.
+        for ticket in self:
+            if ticket.type_id.team_id:
+                ticket.team_id = ticket.type_id.team_id
+
+    @api.depends("team_id")
+    def _compute_priority_id(self):
+        default = self._get_default_priority()
+        for ticket in self:
+            if not ticket.priority_id:
+                ticket.priority_id = ticket.team_id.default_priority_id or default
+
+    @api.depends_context("uid")
+    def _compute_assign_scope(self):
+        teams, users = self.env["res.users"]._support_assign_scope()
+        for ticket in self:
+            ticket.can_assign = bool(teams or users)
+            ticket.allowed_assign_team_ids = teams
+            ticket.allowed_assign_user_ids = users
+
+    @api.depends("partner_id")
+    def _compute_allowed_type_ids(self):
+        defaults = self.env["support.ticket.type"].search([("is_default", "=", True)])
+        for ticket in self:
+            own = ticket.partner_id.commercial_partner_id.sudo().support_type_ids
+            ticket.allowed_type_ids = own or defaults
+
+    def _compute_access_url(self):
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+
     @api.depends_context("uid")
     @api.depends("message_partner_ids", "shared_user_ids", "shared_team_ids")
     def _compute_is_followed_or_shared(self):
