@@ -984,6 +984,31 @@ class SupportTicket(models.Model):
     def _creation_subtype(self):
         return self.env.ref("support_desk.mt_ticket_new")
 
+    def _get_message_create_valid_field_names(self):
+        return super()._get_message_create_valid_field_names() | {
+            "support_ticket_state",
+            "support_message_kind",
+        }
+
+    def _message_create(self, values_list):
+        # Each message keeps the ticket's state and whether it was public, set in
+        # the values rather than written afterwards (no extra UPDATE per message).
+        states = {ticket.id: ticket.state for ticket in self.sudo()}
+        subtype_ids = {
+            vals["subtype_id"] for vals in values_list if vals.get("subtype_id")
+        }
+        internal = set(
+            self.env["mail.message.subtype"].sudo().browse(subtype_ids)
+            .filtered("internal").ids
+        )  # fmt: skip
+        for vals in values_list:
+            if vals.get("model") != self._name or vals.get("res_id") not in states:
+                continue
+            is_note = vals.get("is_internal") or vals.get("subtype_id") in internal
+            vals.setdefault("support_ticket_state", states[vals["res_id"]])
+            vals.setdefault("support_message_kind", "internal" if is_note else "public")
+        return super()._message_create(values_list)
+
     def message_post(self, **kwargs):
         message = super().message_post(**kwargs)
         if (
@@ -992,7 +1017,6 @@ class SupportTicket(models.Model):
         ):
             self.sudo().last_reply_date = message.date
         self._sla_on_message(message)
-        self._support_stamp_message(message)
         self._support_mark_unread(message)
         return message
 
@@ -1172,17 +1196,6 @@ class SupportTicket(models.Model):
         stage = new_tickets and self._get_in_progress_stage()
         if stage:
             new_tickets.sudo().write({"stage_id": stage.id})
-
-    def _support_stamp_message(self, message):
-        """Keep on the message the state of the ticket and whether it was public."""
-        self.ensure_one()
-        is_note = message.is_internal or message.subtype_id.internal
-        message.sudo().write(
-            {
-                "support_ticket_state": self.state,
-                "support_message_kind": "internal" if is_note else "public",
-            }
-        )
 
     def _support_unread_recipients(self, message):
         """Users who get an unread mark: assignee and person in charge, not the
