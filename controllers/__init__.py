@@ -1,2 +1,3 @@
 from . import portal
 from . import web_form
+from . import pbx

@@ -20,3 +20,5 @@ from . import support_web_form_submission
 from . import mail_activity
 from . import mail_message
 from . import support_ticket_unread
+from . import res_company
+from . import support_pbx_call

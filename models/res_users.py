@@ -34,14 +34,27 @@ class ResUsers(models.Model):
         string="Unavailable for Tickets",
         help="Automatic assignment skips this user.",
     )
+    support_pbx_extension = fields.Char(
+        string="PBX Extension",
+        index="btree_not_null",
+        copy=False,
+        help="Extension of this user on the phone system: incoming calls to it pop "
+        "up in their browser, click-to-call rings it first.",
+    )
 
     @property
     def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + ["support_unavailable"]
+        return super().SELF_READABLE_FIELDS + [
+            "support_unavailable",
+            "support_pbx_extension",
+        ]
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
-        return super().SELF_WRITEABLE_FIELDS + ["support_unavailable"]
+        return super().SELF_WRITEABLE_FIELDS + [
+            "support_unavailable",
+            "support_pbx_extension",
+        ]
 
     def write(self, vals):
         res = super().write(vals)

@@ -204,6 +204,13 @@ class SupportTicket(models.Model):
         "team_id",
         string="Shared with Teams",
     )
+    pbx_call_id = fields.Many2one(
+        "support.pbx.call",
+        string="Phone Call",
+        index="btree_not_null",
+        copy=False,
+        help="The call this ticket was opened from.",
+    )
     is_followed_or_shared = fields.Boolean(
         string="Followed or Shared with Me",
         compute="_compute_is_followed_or_shared",
@@ -1222,6 +1229,17 @@ class SupportTicket(models.Model):
         self.check_access("read")
         self.env["support.ticket.unread"].sudo()._clear(self.ids, self.env.uid)
         return True
+
+    def action_support_call_customer(self):
+        """Click-to-call the ticket's contact, else its account."""
+        self.ensure_one()
+        partner = self.partner_contact_id or self.partner_id
+        number = partner.mobile or partner.phone
+        if not number:
+            raise UserError(self.env._("The customer has no phone number."))
+        return self.env["support.pbx.call"]._originate(
+            number, partner=partner, ticket=self
+        )
 
     def action_support_reply(self):
         self.ensure_one()

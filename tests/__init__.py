@@ -16,3 +16,4 @@ from . import test_portal_ui
 from . import test_portal_tracking
 from . import test_workspace
 from . import test_workspace_ui
+from . import test_pbx
