@@ -204,6 +204,11 @@ class SupportTicket(models.Model):
         "team_id",
         string="Shared with Teams",
     )
+    ticket_properties = fields.Properties(
+        string="Custom Fields",
+        definition="type_id.ticket_properties_definition",
+        copy=True,
+    )
     pbx_call_id = fields.Many2one(
         "support.pbx.call",
         string="Phone Call",

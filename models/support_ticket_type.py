@@ -34,3 +34,7 @@ class SupportTicketType(models.Model):
         help="Customers whose own list of types includes this one.",
     )
     active = fields.Boolean(default=True)
+    ticket_properties_definition = fields.PropertiesDefinition(
+        string="Ticket Custom Fields",
+        help="Fields of this type's tickets, added by managers from the ticket form.",
+    )

@@ -17,3 +17,4 @@ from . import test_portal_tracking
 from . import test_workspace
 from . import test_workspace_ui
 from . import test_pbx
+from . import test_ticket_properties
