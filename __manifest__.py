@@ -43,6 +43,7 @@
         "views/support_tracking_type_views.xml",
         "wizards/support_statement_wizard_views.xml",
         "report/support_statement_report.xml",
+        "report/support_ticket_report.xml",
         "views/support_pbx_call_views.xml",
         "views/menus.xml",
         "data/mail_template_data.xml",

@@ -1441,6 +1441,17 @@ class SupportTicket(models.Model):
         ticket = self.sudo()
         return ticket.attachment_ids - ticket.message_ids.attachment_ids
 
+    def _get_report_messages(self):
+        """Messages of the printed sheet: the conversation with its internal notes
+        for internal users, what the customer sees for the others."""
+        self.ensure_one()
+        self.check_access("read")
+        if not self.env.user._is_internal():
+            return self._get_portal_messages().sorted("date")
+        return self.support_message_ids.filtered(
+            lambda m: m.body or m.attachment_ids
+        ).sorted("date")
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return f"{self.number} - {self.name}"
