@@ -66,6 +66,7 @@
             "support_desk/static/tests/tours/**/*",
         ],
     },
+    "external_dependencies": {"python": ["aiosmtpd"]},
     "installable": True,
     "application": True,
 }
