@@ -56,9 +56,11 @@ class SupportNotificationRule(models.Model):
     def _filter_ticket(self, ticket):
         """The rules among these that apply to ``ticket``."""
         return self.filtered(
-            lambda r: (not r.channel or r.channel == ticket.channel)
-            and (not r.company_id or r.company_id == ticket.company_id)
-            and (not r.team_id or r.team_id == ticket.team_id)
+            lambda r: (
+                (not r.channel or r.channel == ticket.channel)
+                and (not r.company_id or r.company_id == ticket.company_id)
+                and (not r.team_id or r.team_id == ticket.team_id)
+            )
         )
 
     def _get_partners(self, ticket):

@@ -68,11 +68,13 @@ class SupportTicket(models.Model):
         if not template:
             return
         tickets = self.filtered(
-            lambda t: t.channel in ACK_CHANNELS
-            and t.support_notify
-            and t.email_from
-            and t.company_id.support_notify_on_open
-            and not t._support_is_blacklisted(t.email_from, "ack")
+            lambda t: (
+                t.channel in ACK_CHANNELS
+                and t.support_notify
+                and t.email_from
+                and t.company_id.support_notify_on_open
+                and not t._support_is_blacklisted(t.email_from, "ack")
+            )
         )
         for ticket in tickets:
             ticket._portal_ensure_token()
@@ -93,7 +95,9 @@ class SupportTicket(models.Model):
             if not ticket.user_id:
                 # already told by _notify_ticket_admins_on_open(): never twice
                 partners -= ticket._get_team_ticket_admins().partner_id
-            partners = ticket._support_filter_partners(partners, sender=ticket.email_from)
+            partners = ticket._support_filter_partners(
+                partners, sender=ticket.email_from
+            )
             if partners:
                 ticket.with_context(support_mail_auto=True).message_notify(
                     partner_ids=partners.ids,
@@ -109,9 +113,13 @@ class SupportTicket(models.Model):
         sender = tools.email_normalize(sender or "")
         external_ok = self.support_notify and not internal_only
         return partners.filtered(
-            lambda p: (external_ok or not p.partner_share)
-            and (not sender or p.email_normalized != sender)
-            and not (p.partner_share and self._support_is_blacklisted(p.email, "notify"))
+            lambda p: (
+                (external_ok or not p.partner_share)
+                and (not sender or p.email_normalized != sender)
+                and not (
+                    p.partner_share and self._support_is_blacklisted(p.email, "notify")
+                )
+            )
         )
 
     def _support_partners_from_emails(self, text):

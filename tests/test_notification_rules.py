@@ -53,9 +53,13 @@ class TestNotificationRules(SupportDeskCommon):
                 self.assertNotIn(rule, self.Rule._search_rules(other))
                 rule.active = False
         any_rule = self._rule(event="create")
-        self.assertIn(any_rule, self.Rule._search_rules("create")._filter_ticket(self.ticket))
+        self.assertIn(
+            any_rule, self.Rule._search_rules("create")._filter_ticket(self.ticket)
+        )
         team_rule = self._rule(team_id=self.team_b.id)
-        self.assertNotIn(team_rule, self.Rule._search_rules("reply")._filter_ticket(self.ticket))
+        self.assertNotIn(
+            team_rule, self.Rule._search_rules("reply")._filter_ticket(self.ticket)
+        )
 
     def test_blacklist(self):
         self.company.support_notify_blacklist = "spam.com, nope@example.org"
@@ -74,9 +78,7 @@ class TestNotificationRules(SupportDeskCommon):
         # no immediate send: sent mails would be auto-deleted before we look
         self.ticket.with_user(self.agent).with_context(
             mail_notify_force_send=False
-        ).message_post(
-            body="Here is the fix", message_type="comment", **kwargs
-        )
+        ).message_post(body="Here is the fix", message_type="comment", **kwargs)
         return self.env["mail.mail"].search([]) - before
 
     def test_reply_reaches_customer_with_reference(self):
