@@ -92,7 +92,7 @@ class SupportTicket(models.Model):
             return
         for ticket in self:
             partners = rules._filter_ticket(ticket)._get_partners(ticket)
-            if not ticket.user_id:
+            if partners and not ticket.user_id:
                 # already told by _notify_ticket_admins_on_open(): never twice
                 partners -= ticket._get_team_ticket_admins().partner_id
             partners = ticket._support_filter_partners(
