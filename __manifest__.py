@@ -53,6 +53,8 @@
         "data/mail_activity_type_data.xml",
         "views/support_ticket_workspace_views.xml",
         "wizards/support_ticket_reply_views.xml",
+        "data/support_notification_data.xml",
+        "views/support_notification_rule_views.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",
@@ -65,6 +67,7 @@
             "support_desk/static/tests/tours/**/*",
         ],
     },
+    "external_dependencies": {"python": ["aiosmtpd"]},
     "installable": True,
     "application": True,
 }

@@ -36,3 +36,22 @@ class ResCompany(models.Model):
     def _support_pbx_country(self):
         self.ensure_one()
         return self.support_pbx_country_id or self.country_id
+
+    support_notify_on_open = fields.Boolean(
+        string="Acknowledge New Tickets",
+        default=True,
+        help="Mail the sender of a ticket from mail, portal or web form a "
+        "confirmation with a link to follow it.",
+    )
+    support_ack_blacklist = fields.Text(
+        string="No Acknowledgement To",
+        help="Addresses or domains (example.com) that never get the acknowledgement.",
+    )
+    support_notify_blacklist = fields.Text(
+        string="No Ticket Mail To",
+        help="Addresses or domains (example.com) that never get any ticket mail.",
+    )
+    support_mail_footer = fields.Html(
+        string="Ticket Mail Legal Footer",
+        help="Shown at the bottom of ticket mails, e.g. the privacy notice.",
+    )

@@ -43,3 +43,15 @@ class ResConfigSettings(models.TransientModel):
     support_pbx_country_id = fields.Many2one(
         related="company_id.support_pbx_country_id", readonly=False
     )
+    support_notify_on_open = fields.Boolean(
+        related="company_id.support_notify_on_open", readonly=False
+    )
+    support_ack_blacklist = fields.Text(
+        related="company_id.support_ack_blacklist", readonly=False
+    )
+    support_notify_blacklist = fields.Text(
+        related="company_id.support_notify_blacklist", readonly=False
+    )
+    support_mail_footer = fields.Html(
+        related="company_id.support_mail_footer", readonly=False
+    )

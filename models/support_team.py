@@ -156,3 +156,9 @@ class SupportTeam(models.Model):
             "search_default_filter_open": 1,
         }
         return action
+
+    mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="Outgoing Mail Server",
+        help="Server used for the mails of this team's tickets.",
+    )

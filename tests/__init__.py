@@ -19,3 +19,5 @@ from . import test_workspace_ui
 from . import test_pbx
 from . import test_ticket_properties
 from . import test_ticket_report
+from . import test_notification_rules
+from . import test_notification_smtp

@@ -1,0 +1,84 @@
+from odoo import api, fields, models
+
+from .support_ticket import CHANNELS
+
+RULE_ROLES = [
+    "notify_opener",
+    "notify_assignee",
+    "notify_in_charge",
+    "notify_customer",
+    "notify_followers",
+    "notify_team",
+]
+
+
+class SupportNotificationRule(models.Model):
+    """Who gets mail on which ticket event, per origin of the ticket."""
+
+    _name = "support.notification.rule"
+    _description = "Support Notification Rule"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Leave empty for all companies."
+    )
+    event = fields.Selection(
+        [("create", "Creation"), ("reply", "Reply")],
+        required=True,
+        default="create",
+        index=True,
+    )
+    channel = fields.Selection(
+        CHANNELS, string="Origin", index=True, help="Leave empty for any origin."
+    )
+    team_id = fields.Many2one(
+        "support.team", index=True, help="Leave empty for every team."
+    )
+    notify_opener = fields.Boolean(string="Opener")
+    notify_assignee = fields.Boolean(string="Assignee")
+    notify_in_charge = fields.Boolean(string="In Charge")
+    notify_customer = fields.Boolean(string="Customer Contact")
+    notify_followers = fields.Boolean(string="Followers")
+    notify_team = fields.Boolean(
+        string="Team Ticket Administrators",
+        help="The ticket administrators of the ticket's team (managers if none).",
+    )
+    extra_emails = fields.Char(help="Other addresses, separated by commas.")
+
+    @api.model
+    def _search_rules(self, event):
+        """Active rules for ``event``: one query per batch of tickets."""
+        return self.sudo().search([("event", "=", event)])
+
+    def _filter_ticket(self, ticket):
+        """The rules among these that apply to ``ticket``."""
+        return self.filtered(
+            lambda r: (
+                (not r.channel or r.channel == ticket.channel)
+                and (not r.company_id or r.company_id == ticket.company_id)
+                and (not r.team_id or r.team_id == ticket.team_id)
+            )
+        )
+
+    def _get_partners(self, ticket):
+        """Partners to notify about ``ticket`` according to these rules."""
+        partners = self.env["res.partner"]
+        for rule in self:
+            if rule.notify_opener:
+                partners |= ticket.opened_by_id.partner_id
+            if rule.notify_assignee:
+                partners |= ticket.user_id.partner_id
+            if rule.notify_in_charge:
+                partners |= ticket.in_charge_user_id.partner_id
+            if rule.notify_customer:
+                partners |= ticket.partner_contact_id or ticket.partner_id
+            if rule.notify_followers:
+                partners |= ticket.message_partner_ids
+            if rule.notify_team:
+                partners |= ticket._get_team_ticket_admins().partner_id
+            if rule.extra_emails:
+                partners |= ticket._support_partners_from_emails(rule.extra_emails)
+        return partners

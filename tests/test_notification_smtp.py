@@ -1,0 +1,154 @@
+import email
+import socket
+from contextlib import contextmanager
+from email import policy
+from unittest.mock import patch
+
+from aiosmtpd.controller import Controller
+
+from odoo import modules
+from odoo.tests import tagged
+
+from .common import SupportDeskCommon
+
+
+class _Collector:
+    """aiosmtpd handler keeping every delivered envelope."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestNotificationSmtp(SupportDeskCommon):
+    """Ticket mails delivered to a real SMTP server (aiosmtpd) started by the test.
+
+    Odoo never opens an SMTP connection while a test runs: ``ir.mail_server.connect``
+    and ``send_email`` return early when ``odoo.modules.module.current_test`` is
+    set (the Odoo 18 form of ``_is_test_mode()``). The least intrusive way to really
+    deliver is to clear that one documented flag only around ``mail.mail.send()``
+    (``_deliver``), with ``unittest.mock.patch.object`` so it is always restored.
+    Nothing else of Odoo is replaced: mails are rendered, queued, connected and sent
+    through smtplib to the local server, and we assert on what it received.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["support.notification.rule"].search([]).active = False
+        cls.env["support.notification.rule"].create(
+            {"name": "reply", "event": "reply", "notify_customer": True}
+        )
+        cls.collectors = {}
+        servers = {}
+        for key in ("team", "ticket"):
+            collector = _Collector()
+            port = _free_port()
+            controller = Controller(collector, hostname="127.0.0.1", port=port)
+            controller.start()
+            cls.addClassCleanup(controller.stop)
+            cls.collectors[key] = collector
+            servers[key] = cls.env["ir.mail_server"].create(
+                {
+                    "name": f"SMTP {key}",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": port,
+                    "smtp_encryption": "none",
+                }
+            )
+        cls.team_server, cls.ticket_server = servers["team"], servers["ticket"]
+        cls.team_a.mail_server_id = cls.team_server
+        cls.company.support_mail_footer = "<p>Informativa privacy</p>"
+        cls.ticket = cls.env["support.ticket"].create(
+            {
+                "name": "Printer broken",
+                "team_id": cls.team_a.id,
+                "partner_id": cls.customer.id,
+                "partner_contact_id": cls.customer_contact.id,
+                "user_id": cls.agent.id,
+            }
+        )
+
+    @contextmanager
+    def _deliver(self):
+        for collector in self.collectors.values():
+            collector.received.clear()
+        before = self.env["mail.mail"].search([])
+        yield
+        mails = self.env["mail.mail"].search([]) - before
+        with patch.object(modules.module, "current_test", False):
+            mails.send(raise_exception=True)
+
+    def _post(self, subtype="mail.mt_comment", **kwargs):
+        with self._deliver():
+            self.ticket.with_user(self.agent).with_context(
+                mail_notify_force_send=False
+            ).message_post(
+                body="We replaced the toner", message_type="comment",
+                subtype_xmlid=subtype, **kwargs,
+            )  # fmt: skip
+
+    def _rcpts(self, key="team"):
+        return [r for rcpts, _msg in self.collectors[key].received for r in rcpts]
+
+    def test_public_reply_delivered(self):
+        self._post()
+        received = self.collectors["team"].received
+        self.assertEqual(self._rcpts(), ["anna@acme.example"])
+        self.assertFalse(self.collectors["ticket"].received)
+        _rcpts, msg = received[0]
+        self.assertIn("anna@acme.example", msg["To"])
+        self.assertIsNone(msg["Cc"])
+        self.assertTrue(msg["Subject"].startswith(f"[{self.ticket.number}]"))
+        self.assertEqual(msg["X-Support-Desk-Ticket"], self.ticket.number)
+        self.assertIsNone(msg["Auto-Submitted"])
+        html = msg.get_body(("html",)).get_content()
+        self.assertIn("Informativa privacy", html)
+
+    def test_ticket_server_overrides_team(self):
+        self.ticket.mail_server_id = self.ticket_server
+        self._post()
+        self.assertEqual(self._rcpts("ticket"), ["anna@acme.example"])
+        self.assertFalse(self.collectors["team"].received)
+
+    def test_nothing_outside(self):
+        # internal note, even mentioning the customer
+        self._post("mail.mt_note", partner_ids=self.customer_contact.ids)
+        self.assertNotIn("anna@acme.example", self._rcpts())
+        # notify toggle off
+        self.ticket.support_notify = False
+        self._post()
+        self.assertNotIn("anna@acme.example", self._rcpts())
+        # blacklisted domain
+        self.ticket.support_notify = True
+        self.company.support_notify_blacklist = "acme.example"
+        self._post()
+        self.assertNotIn("anna@acme.example", self._rcpts())
+
+    def test_acknowledgement_delivered(self):
+        self.company.support_notify_on_open = True
+        with self._deliver():
+            ticket = self.env["support.ticket"].create(
+                {
+                    "name": "Help",
+                    "channel": "email",
+                    "team_id": self.team_a.id,
+                    "email_from": "joe@example.com",
+                }
+            )
+        rcpts, msg = self.collectors["team"].received[0]
+        self.assertEqual(rcpts, ["joe@example.com"])
+        self.assertEqual(msg["X-Support-Desk-Ticket"], ticket.number)
+        self.assertEqual(msg["Auto-Submitted"], "auto-generated")
+        self.assertIn(ticket.number, msg["Subject"])
