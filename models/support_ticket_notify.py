@@ -1,6 +1,7 @@
 from odoo import api, fields, models, tools
 
-ACK_CHANNELS = ("email", "portal", "web")
+# The public web form sends its own acknowledgement (mail_template_ticket_web_ack).
+ACK_CHANNELS = ("email", "portal")
 
 
 class SupportTicket(models.Model):
@@ -115,7 +116,8 @@ class SupportTicket(models.Model):
         return partners.filtered(
             lambda p: (
                 (external_ok or not p.partner_share)
-                and (not sender or p.email_normalized != sender)
+                # internal authors are already skipped by Odoo (by partner)
+                and (not sender or not p.partner_share or p.email_normalized != sender)
                 and not (
                     p.partner_share and self._support_is_blacklisted(p.email, "notify")
                 )
