@@ -67,7 +67,6 @@
             "support_desk/static/tests/tours/**/*",
         ],
     },
-    "external_dependencies": {"python": ["aiosmtpd"]},
     "installable": True,
     "application": True,
 }

@@ -201,7 +201,8 @@ class SupportTicket(models.Model):
         )
         if len(self) == 1:
             prefix = f"[{self.number}]"
-            subject = values.get("subject") or self.name
+            # The mail keeps the message's own subject, with the reference added.
+            subject = values.get("subject") or message.subject or self.name
             if prefix not in subject:
                 values["subject"] = f"{prefix} {subject}"
             server = self._support_get_mail_server()
