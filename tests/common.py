@@ -1,4 +1,42 @@
+import threading
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import odoo
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
+
+
+@contextmanager
+def live_bus(test, partner):
+    """Deliver bus notifications to `partner`'s browser during a tour.
+
+    HttpCase turns the websocket off, as Odoo's WebsocketCase turns it back on;
+    and the test cursor drops the post-commit hook where a real commit wakes the
+    bus (NOTIFY imbus): send that wake-up while the tour runs.
+    """
+    test.startPatcher(
+        patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True)
+    )
+    channel = channel_with_db(test.env.cr.dbname, partner)
+    stop = threading.Event()
+
+    def wake_bus():
+        while not stop.wait(0.5):
+            with odoo.sql_db.db_connect("postgres").cursor() as cr:
+                cr.execute(
+                    "SELECT pg_notify('imbus', %s)", [json_dump([list(channel)])]
+                )
+
+    thread = threading.Thread(target=wake_bus, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class SupportDeskCommon(TransactionCase):

@@ -2,16 +2,13 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from unittest.mock import patch
 
-import odoo
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
-from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
-from .common import SupportDeskCommon
+from .common import SupportDeskCommon, live_bus
 
 TOKEN = "pbx-test-token"
 
@@ -373,30 +370,8 @@ class TestPbxEndpoint(PbxCommon, HttpCase):
     def test_pbx_tour(self):
         self.env.company.support_pbx_token = "tour-pbx-token"
         self.caller_company.name = "Tour Phone Srl"
-        self.startPatcher(
-            patch.object(
-                WebsocketConnectionHandler, "websocket_allowed", return_value=True
-            )
-        )
-        channel = channel_with_db(self.env.cr.dbname, self.agent.partner_id)
-        stop = threading.Event()
-
-        # The test cursor drops post-commit hooks, where a real commit wakes the
-        # bus: send that wake-up while the tour runs.
-        def wake_bus():
-            while not stop.wait(0.5):
-                with odoo.sql_db.db_connect("postgres").cursor() as cr:
-                    cr.execute(
-                        "SELECT pg_notify('imbus', %s)", [json_dump([list(channel)])]
-                    )
-
-        thread = threading.Thread(target=wake_bus, daemon=True)
-        thread.start()
-        try:
+        with live_bus(self, self.agent.partner_id):
             self.start_tour("/odoo", "support_desk_pbx_tour", login=self.agent.login)
-        finally:
-            stop.set()
-            thread.join()
         call = self.env["support.pbx.call"].search([("call_uid", "=", "tour-call-1")])
         self.assertEqual(call.ticket_id.name, "Phone: scanner broken")
         self.assertEqual(call.ticket_id.partner_contact_id, self.caller)

@@ -1,12 +1,7 @@
-import threading
-from unittest.mock import patch
-
-import odoo
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.bus.models.bus import channel_with_db, json_dump
-from odoo.addons.bus.websocket import WebsocketConnectionHandler
+from .common import live_bus
 
 
 @tagged("post_install", "-at_install")
@@ -159,32 +154,8 @@ class TestWorkspaceUi(HttpCase):
         self._ticket(name="Toner empty", user_id=admin.id)
         ticket = self._ticket(name="Scanner jammed")
         self.assertFalse(ticket.user_id)
-        # The browser's bus runs on a websocket, which HttpCase turns off; and
-        # the test cursor drops post-commit hooks, where a real commit wakes the
-        # bus (NOTIFY imbus). Turn the websocket on, as Odoo's WebsocketCase does,
-        # and send the wake-up the commit would have sent.
-        self.startPatcher(
-            patch.object(
-                WebsocketConnectionHandler, "websocket_allowed", return_value=True
-            )
-        )
-        channel = channel_with_db(self.env.cr.dbname, admin.partner_id)
-        stop = threading.Event()
-
-        def wake_bus():
-            while not stop.wait(0.5):
-                with odoo.sql_db.db_connect("postgres").cursor() as cr:
-                    cr.execute(
-                        "SELECT pg_notify('imbus', %s)", [json_dump([list(channel)])]
-                    )
-
-        thread = threading.Thread(target=wake_bus, daemon=True)
-        thread.start()
-        try:
+        with live_bus(self, admin.partner_id):
             self.start_tour(
                 self._url(ticket), "support_desk_systray_tour", login=admin.login
             )
-        finally:
-            stop.set()
-            thread.join()
         self.assertEqual(ticket.user_id, admin)
