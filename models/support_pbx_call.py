@@ -161,7 +161,7 @@ class SupportPbxCall(models.Model):
         now = fields.Datetime.now()
         vals = {}
         if values["extensions"] and not call.user_id:
-            user = call._pbx_user_for_extensions(values["extensions"])
+            user = call._pbx_users_for_extensions(values["extensions"])[:1]
             if user:
                 vals.update(user_id=user.id, extension=user.support_pbx_extension)
         if values["event"] == "answer" and call.state == "ringing":
@@ -211,19 +211,15 @@ class SupportPbxCall(models.Model):
                 limit=1,
             )
 
-    def _pbx_user_for_extensions(self, extensions):
+    def _pbx_users_for_extensions(self, extensions):
+        """Internal users of the call's company at these extensions."""
         self.ensure_one()
-        return (
-            self.env["res.users"]
-            .sudo()
-            .search(
-                [
-                    ("support_pbx_extension", "in", extensions),
-                    ("company_ids", "in", self.company_id.id),
-                    ("share", "=", False),
-                ],
-                limit=1,
-            )
+        return self.env["res.users"].sudo().search(
+            [
+                ("support_pbx_extension", "in", extensions),
+                ("company_ids", "in", self.company_id.id),
+                ("share", "=", False),
+            ]
         )
 
     def _pbx_notify_popup(self, extensions):
