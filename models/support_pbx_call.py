@@ -214,12 +214,16 @@ class SupportPbxCall(models.Model):
     def _pbx_users_for_extensions(self, extensions):
         """Internal users of the call's company at these extensions."""
         self.ensure_one()
-        return self.env["res.users"].sudo().search(
-            [
-                ("support_pbx_extension", "in", extensions),
-                ("company_ids", "in", self.company_id.id),
-                ("share", "=", False),
-            ]
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("support_pbx_extension", "in", extensions),
+                    ("company_ids", "in", self.company_id.id),
+                    ("share", "=", False),
+                ]
+            )
         )
 
     def _pbx_notify_popup(self, extensions):
