@@ -47,6 +47,10 @@ class SupportNotificationRule(models.Model):
         help="The ticket administrators of the ticket's team (managers if none).",
     )
     extra_emails = fields.Char(help="Other addresses, separated by commas.")
+    unassigned_only = fields.Boolean(
+        string="Only When Unassigned",
+        help="Apply only to tickets that nobody is assigned to.",
+    )
 
     @api.model
     def _search_rules(self, event):
@@ -60,6 +64,7 @@ class SupportNotificationRule(models.Model):
                 (not r.channel or r.channel == ticket.channel)
                 and (not r.company_id or r.company_id == ticket.company_id)
                 and (not r.team_id or r.team_id == ticket.team_id)
+                and (not r.unassigned_only or not ticket.user_id)
             )
         )
 
