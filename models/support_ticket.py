@@ -1,10 +1,11 @@
 import re
 from datetime import timedelta
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .mail_thread import TICKET_REF_RE
 from .support_stage import CLOSED_STATES
 
 # Fields whose change moves a ticket in or out of someone's systray count.
@@ -999,6 +1000,8 @@ class SupportTicket(models.Model):
         return super()._get_message_create_valid_field_names() | {
             "support_ticket_state",
             "support_message_kind",
+            "incoming_email_to",
+            "incoming_email_cc",
         }
 
     def _message_create(self, values_list):
@@ -1029,6 +1032,10 @@ class SupportTicket(models.Model):
             self.sudo().last_reply_date = message.date
         self._sla_on_message(message)
         self._support_mark_unread(message)
+        if self.env.context.get("support_mail_new_ticket") and message.body:
+            # The opening mail's body, with inline images now stored as
+            # attachments (cid: links rewritten), is the description.
+            self.sudo().description = message.body
         return message
 
     def action_pause_sla(self):
@@ -1655,3 +1662,229 @@ class SupportTicket(models.Model):
         company = context.get("company") or self.company_id
         context["support_legal_footer"] = company.support_mail_footer
         return context
+
+    # Incoming mail: the gateway opens and updates tickets
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        team = self.env["support.team"].browse(values.get("team_id")).exists()
+        subject = (msg_dict.get("subject") or "").strip()
+        values.setdefault("name", self._support_mail_title(subject))
+        values.setdefault("description", msg_dict.get("body"))
+        values["channel"] = "email"
+        if team.default_priority_id and "priority_id" not in values:
+            values["priority_id"] = team.default_priority_id.id
+        if "partner_id" not in values:
+            values.update(self._support_mail_customer_vals(msg_dict, team))
+        ticket = super().message_new(msg_dict, custom_values=values)
+        if team.mail_default_user_id:
+            ticket.message_subscribe(
+                partner_ids=team.mail_default_user_id.partner_id.ids
+            )
+        return ticket.with_context(support_mail_new_ticket=True)
+
+    def message_update(self, msg_dict, update_vals=None):
+        if not self.env.context.get("support_mail_automated"):
+            closed = self.filtered(lambda t: t.state in CLOSED_STATES)
+            stage = self._get_in_progress_stage()
+            if closed and stage:
+                # The team asked to reopen (the other policy is routed to a new ticket).
+                closed.write({"stage_id": stage.id})
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    @api.model
+    def _support_mail_title(self, subject):
+        subject = (subject or "").strip()
+        if not subject:
+            return self.env._("(no subject)")
+        return subject if len(subject) <= 250 else subject[:249] + "…"
+
+    @api.model
+    def _support_mail_customer_vals(self, msg_dict, team):
+        """Account and contact of a ticket opened by mail.
+
+        The sender's partner if known; else the company owning the sender's
+        domain (never for public mail providers), created if the team asks;
+        else the team's default customer.
+        """
+        Partner = self.env["res.partner"].sudo()
+        author = Partner.browse(msg_dict.get("author_id")).exists()
+        if author:
+            return {"partner_id": author.id}
+        email = tools.email_normalize(msg_dict.get("email_from") or "")
+        domain = email and email.rpartition("@")[2]
+        company = self.env.company
+        if domain and domain not in company._support_public_mail_domain_set():
+            account = Partner._support_find_by_email_domain(domain)
+            if not account and team.mail_create_company:
+                account = Partner.create(
+                    {"name": domain, "is_company": True, "website": domain}
+                )
+            if account:
+                name = tools.parse_contact_from_email(msg_dict["email_from"])[0]
+                contact = Partner.create(
+                    {"name": name or email, "email": email, "parent_id": account.id}
+                )
+                return {"partner_id": account.id, "partner_contact_id": contact.id}
+        if team.mail_default_partner_id:
+            return {"partner_id": team.mail_default_partner_id.id}
+        return {}
+
+    @api.model
+    def _support_mail_route(self, message, message_dict, routes):
+        """Post-process the gateway's routes of a mail to tickets.
+
+        Finds the ticket of a reply whose headers were lost (``[T00042]`` in the
+        subject), drops noise (automatic replies, our own mails, blacklisted and
+        too frequent senders), and applies the team's closed-ticket policy.
+        """
+        MailThread = self.env["mail.thread"]
+        holder = self.env.context.get("support_mail_holder")
+        if holder is None:
+            holder = {}
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        others = [route for route in routes if route[0] != "support.ticket"]
+        mine = [route for route in routes if route[0] == "support.ticket"]
+
+        def drop(reason, details=None, ticket=None):
+            MailThread._support_drop_reason(reason, details)
+            if ticket and not holder.get("ticket"):
+                holder["ticket"] = ticket
+            return others
+
+        if self._support_is_own_address(sender):
+            return drop("loop", f"sent by our own address {sender}")
+        if sender and self._support_is_blacklisted(sender, "notify"):
+            return drop("blacklisted", sender)
+        automated = MailThread._support_mail_automated_reason(message, message_dict)
+        routed = []
+        for model, thread_id, custom_values, user_id, alias in mine:
+            if not thread_id:
+                ticket = self._support_mail_referenced_ticket(
+                    message_dict, sender, alias
+                )
+                if ticket:
+                    thread_id = ticket.id
+            routed.append((model, thread_id, custom_values, user_id, alias))
+        ticket = self.sudo().browse([route[1] for route in routed if route[1]][:1])
+        if any(not route[1] for route in routed):
+            if message.get("X-Support-Desk-Ticket"):
+                return drop("loop", "our own notification came back", ticket=ticket)
+            if automated:
+                return drop("automated", automated)
+        if self._support_mail_rate_exceeded(message_dict, sender):
+            return drop("rate_limit", sender, ticket=ticket)
+        if automated:
+            holder["automated"] = True
+            message_dict["is_internal"] = True
+        if not others:
+            # Kept on the message: "notify only addresses not already reached".
+            message_dict["incoming_email_to"] = message_dict.get("to")
+            message_dict["incoming_email_cc"] = message_dict.get("cc")
+        return others + [
+            self._support_mail_closed_route(route, automated) for route in routed
+        ]
+
+    @api.model
+    def _support_mail_unrouted(self, message, message_dict):
+        """Route to the ticket named in the subject a mail that reached no alias."""
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        ticket = self._support_mail_referenced_ticket(message_dict, sender, None)
+        if not ticket:
+            return []
+        route = self.env["mail.thread"]._routing_check_route(
+            message,
+            message_dict,
+            ("support.ticket", ticket.id, None, self.env.uid, None),
+            raise_exception=False,
+        )
+        return [route] if route else []
+
+    @api.model
+    def _support_mail_closed_route(self, route, automated):
+        """A mail about a closed ticket of a team that opens new tickets for
+        them becomes a new ticket linked to the old one."""
+        model, thread_id, custom_values, user_id, alias = route
+        ticket = self.sudo().browse(thread_id)
+        if (
+            not thread_id
+            or automated
+            or ticket.state not in CLOSED_STATES
+            or ticket.team_id.mail_closed_policy != "new"
+        ):
+            return route
+        values = {
+            "team_id": ticket.team_id.id,
+            "partner_id": ticket.partner_contact_id.id or ticket.partner_id.id,
+            "final_partner_id": ticket.final_partner_id.id,
+            "related_ticket_ids": [Command.link(ticket.id)],
+        }
+        return (model, False, values, user_id, alias)
+
+    @api.model
+    def _support_mail_referenced_ticket(self, message_dict, sender, alias):
+        """The ticket named in the subject, if the mail may reach it: from a
+        known address of the ticket, or sent to its team's alias."""
+        numbers = TICKET_REF_RE.findall(message_dict.get("subject") or "")
+        if not numbers:
+            return self.browse()
+        ticket = self.sudo().search([("number", "in", numbers)], limit=1)
+        if not ticket:
+            return ticket
+        if alias and alias.alias_parent_model_id.model == "support.team":
+            if alias.alias_parent_thread_id == ticket.team_id.id:
+                return ticket
+        return ticket if sender in ticket._support_known_addresses() else self.browse()
+
+    def _support_known_addresses(self):
+        """Normalized addresses that may write about this ticket."""
+        self.ensure_one()
+        partners = (
+            self.partner_id
+            | self.partner_contact_id
+            | self.final_partner_id
+            | self.final_contact_id
+            | self.message_partner_ids
+        )
+        emails = set(partners.mapped("email_normalized"))
+        emails.add(tools.email_normalize(self.email_from or ""))
+        for text in (self.email_cc, self.extra_notify_emails):
+            emails.update(
+                tools.email_normalize(e) for e in tools.email_split(text or "")
+            )
+        return emails - {False, None, ""}
+
+    @api.model
+    def _support_is_own_address(self, email):
+        if not email:
+            return False
+        domains = self.env["mail.alias.domain"].sudo().search([])
+        own = set(domains.mapped("catchall_email")) | set(
+            domains.mapped("bounce_email")
+        )
+        if email in own:
+            return True
+        return bool(
+            self.env["mail.alias"]
+            .sudo()
+            .search_count([("alias_full_name", "=", email)], limit=1)
+        )
+
+    @api.model
+    def _support_mail_rate_exceeded(self, message_dict, sender):
+        """Whether the sender already wrote the company's hourly maximum."""
+        limit = self.env.company.support_mail_rate_limit
+        if not limit or not sender:
+            return False
+        domain = [
+            ("model", "=", "support.ticket"),
+            ("message_type", "=", "email"),
+            ("create_date", ">=", self.env.cr.now() - timedelta(hours=1)),
+        ]
+        senders = [("email_from", "in", [message_dict.get("email_from"), sender])]
+        if message_dict.get("author_id"):
+            senders = ["|", ("author_id", "=", message_dict["author_id"]), *senders]
+        domain += senders
+        count = self.env["mail.message"].sudo().search_count(domain, limit=limit)
+        return count >= limit
