@@ -1,5 +1,8 @@
 import re
+from collections import defaultdict
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -729,7 +732,14 @@ class SupportTicket(models.Model):
                 vals["number"] = self._get_next_number()
         for vals in vals_list:
             self._auto_assign_vals(vals)
-        tickets = super().create(vals_list)
+        # The creation message is logged below, in one batch where possible.
+        tickets = (
+            super(SupportTicket, self.with_context(mail_create_nolog=True))
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        if not self.env.context.get("mail_create_nolog"):
+            tickets._support_log_creation()
         tickets._sla_apply()
         tickets._sync_related_tickets()
         if not self.env.context.get("support_mail_automated"):
@@ -1497,11 +1507,6 @@ class SupportTicket(models.Model):
 
     def _support_send_acknowledgement(self):
         """Acknowledge new tickets from outside to their sender, with a portal link."""
-        template = self.env.ref(
-            "support_desk.mail_template_support_ticket_ack", raise_if_not_found=False
-        )
-        if not template:
-            return
         tickets = self.filtered(
             lambda t: (
                 t.channel in ACK_CHANNELS
@@ -1511,41 +1516,218 @@ class SupportTicket(models.Model):
                 and not t._support_is_blacklisted(t.email_from, "ack")
             )
         )
+        if not tickets:
+            return
+        QWeb = self.env["ir.qweb"]
+        mail_vals = []
         for ticket in tickets:
             ticket._portal_ensure_token()
-            template.send_mail(
-                ticket.id,
-                email_values={
-                    "headers": ticket._support_mail_headers(),
+            lang = ticket.partner_contact_id.lang or ticket.partner_id.lang
+            mail_vals.append(
+                {
+                    "subject": f"[{ticket.number}] {ticket.name}",
+                    "body_html": QWeb.with_context(lang=lang or self.env.lang)._render(
+                        "support_desk.ticket_ack_body", {"ticket": ticket}
+                    ),
+                    "email_from": ticket._support_ack_email_from(),
+                    "email_to": ticket.email_from,
+                    # a reply to it lands on the ticket
+                    "model": ticket._name,
+                    "res_id": ticket.id,
+                    "record_name": ticket.display_name,
+                    "message_type": "email_outgoing",
+                    "headers": repr(ticket._support_mail_headers()),
                     "mail_server_id": ticket._support_get_mail_server().id,
-                },
+                    "auto_delete": True,
+                }
             )
+        self.env["mail.mail"].sudo().create(mail_vals)
+
+    def _support_ack_email_from(self):
+        self.ensure_one()
+        return (
+            self.team_id.user_id.email_formatted
+            or self.company_id.email_formatted
+            or self.env.user.email_formatted
+        )
 
     def _support_notify_rules_on_create(self):
+        """Tell whom the creation rules name; one batch of messages for all the
+        tickets, and one mail per recipient (see ``_support_post_and_deliver``)."""
         rules = self.env["support.notification.rule"]._search_rules("create")
         if not rules:
             return
+        entries = []
         for ticket in self:
             partners = ticket._support_filter_partners(
                 rules._filter_ticket(ticket)._get_partners(ticket),
                 sender=ticket.email_from,
             )
-            if not partners:
+            if partners:
+                entries.append((ticket._support_creation_notice_vals(), partners))
+        self._support_post_and_deliver(
+            entries,
+            lambda count: self.env._("%(count)s new tickets", count=count),
+        )
+
+    def _support_creation_notice_vals(self):
+        self.ensure_one()
+        if self.user_id:
+            subject = self.env._("New ticket: %s", self.display_name)
+        else:
+            subject = self.env._("New ticket to assign: %s", self.display_name)
+        author = self.env.ref("base.partner_root")
+        return {
+            "model": self._name,
+            "res_id": self.id,
+            "record_name": self.display_name,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "subject": subject,
+            "body": self.env["ir.qweb"]._render(
+                "support_desk.ticket_created_notice", {"ticket": self}
+            ),
+            "message_type": "user_notification",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            "is_internal": True,
+        }
+
+    @api.model
+    def _support_post_and_deliver(self, entries, digest_subject):
+        """Create the messages of ``entries`` (``(values, partners)`` pairs) in one
+        batch and deliver them: an inbox notification to users who read them in
+        Odoo, one mail to every other partner with all the messages meant for
+        them (``digest_subject(count)`` as subject when there are several).
+
+        Odoo's message_notify renders a mail layout per message: too slow for
+        the batches of imports, mail gateways and the SLA cron.
+        """
+        if not entries:
+            return self.env["mail.message"]
+        tickets = self.browse({values["res_id"] for values, _partners in entries})
+        reply_to = tickets.sudo()._notify_get_reply_to()
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    dict(
+                        values,
+                        reply_to=reply_to.get(values["res_id"]),
+                        partner_ids=[Command.set(partners.ids)],
+                    )
+                    for values, partners in entries
+                ]
+            )
+        )
+        per_partner = defaultdict(lambda: self.env["mail.message"])
+        for message, (_values, partners) in zip(messages, entries, strict=True):
+            for partner in partners:
+                per_partner[partner] |= message
+        inbox_vals, mail_vals, mailed = [], [], []
+        email_from = (
+            self.env.company.email_formatted
+            or self.env["ir.mail_server"]._get_default_from_address()
+        )
+        for partner, partner_messages in per_partner.items():
+            users = partner.user_ids
+            if users and all(user.notification_type == "inbox" for user in users):
+                inbox_vals += [
+                    {
+                        "mail_message_id": message.id,
+                        "res_partner_id": partner.id,
+                        "notification_type": "inbox",
+                        "author_id": message.author_id.id,
+                    }
+                    for message in partner_messages
+                ]
                 continue
-            if ticket.user_id:
-                subject = self.env._("New ticket: %s", ticket.display_name)
-                body = self.env._("The ticket %s was opened.", ticket.display_name)
+            if not partner.email:
+                continue
+            mail = {
+                "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
+                "email_from": email_from,
+                "recipient_ids": [Command.link(partner.id)],
+                "headers": repr({"Auto-Submitted": "auto-generated"}),
+                "auto_delete": True,
+            }
+            if len(partner_messages) == 1:
+                # The mail of one message is that message's notification, and
+                # updates its delivery status once sent.
+                mail.update(mail_message_id=partner_messages.id, is_notification=True)
+                mailed.append((partner, partner_messages))
             else:
-                subject = self.env._("New ticket to assign: %s", ticket.display_name)
-                body = self.env._(
-                    "The ticket %s was opened with nobody assigned.",
-                    ticket.display_name,
-                )
-            ticket.with_context(support_mail_auto=True).message_notify(
-                partner_ids=partners.ids,
-                subject=subject,
-                body=body,
-                model_description=self.env._("Ticket"),
+                subject = digest_subject(len(partner_messages))
+                mail.update(subject=subject, model=False)
+                mailed.append((partner, None))
+            mail_vals.append(mail)
+        notification_vals = inbox_vals
+        if mail_vals:
+            mails = self.env["mail.mail"].sudo().create(mail_vals)
+            notification_vals += [
+                {
+                    "mail_message_id": message.id,
+                    "res_partner_id": partner.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "mail_mail_id": mail.id,
+                    "author_id": message.author_id.id,
+                    "is_read": True,
+                }
+                for mail, (partner, message) in zip(mails, mailed, strict=True)
+                if message
+            ]
+        if notification_vals:
+            self.env["mail.notification"].sudo().create(notification_vals)
+        return messages
+
+    def _support_log_creation(self):
+        """The "Ticket opened" message. Odoo posts it ticket by ticket (a full
+        notification each); only tickets with a follower subscribed to it need
+        that, the others get it in one batch."""
+        subtype = self._creation_subtype()
+        author = self.env.user.partner_id
+        told = set()
+        if subtype:
+            self.env["mail.followers"].flush_model()
+            self.env.cr.execute(
+                """
+                SELECT DISTINCT f.res_id
+                  FROM mail_followers f
+                  JOIN mail_followers_mail_message_subtype_rel r
+                    ON r.mail_followers_id = f.id
+                 WHERE f.res_model = %s AND f.res_id = ANY(%s)
+                   AND r.mail_message_subtype_id = %s AND f.partner_id != %s
+                """,
+                [self._name, self.ids, subtype.id, author.id],
+            )
+            told = {row[0] for row in self.env.cr.fetchall()}
+        for ticket in self.filtered(lambda t: t.id in told):
+            ticket.sudo().message_post(
+                subtype_id=subtype.id,
+                author_id=author.id,
+                body=Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+                % ticket._creation_message(),
+            )
+        quiet = self.filtered(lambda t: t.id not in told)
+        if quiet:
+            quiet.sudo()._message_create(
+                [
+                    {
+                        "model": self._name,
+                        "res_id": ticket.id,
+                        "record_name": ticket.display_name,
+                        "author_id": author.id,
+                        "email_from": author.email_formatted,
+                        "body": Markup(
+                            '<div summary="o_mail_notification"><p>%s</p></div>'
+                        )
+                        % ticket._creation_message(),
+                        "message_type": "notification",
+                        "subtype_id": (subtype or self.env.ref("mail.mt_note")).id,
+                    }
+                    for ticket in quiet
+                ]
             )
 
     def _support_filter_partners(self, partners, sender=None, internal_only=False):
@@ -1677,7 +1859,14 @@ class SupportTicket(models.Model):
             values["priority_id"] = team.default_priority_id.id
         if "partner_id" not in values:
             values.update(self._support_mail_customer_vals(msg_dict, team))
-        ticket = super().message_new(msg_dict, custom_values=values)
+        # What mail.thread(.cc).message_new add, without the fields_get() they
+        # read for every mail.
+        values.setdefault("email_from", msg_dict.get("email_from"))
+        values.setdefault(
+            "email_cc",
+            ", ".join(self._mail_cc_sanitized_raw_dict(msg_dict.get("cc")).values()),
+        )
+        ticket = self.create(values)
         if team.mail_default_user_id:
             ticket.message_subscribe(
                 partner_ids=team.mail_default_user_id.partner_id.ids
