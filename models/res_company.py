@@ -56,6 +56,17 @@ class ResCompany(models.Model):
         string="No Ticket Mail To",
         help="Addresses or domains (example.com) that never get any ticket mail.",
     )
+    support_never_notify_sender = fields.Boolean(
+        string="Never Notify the Sender",
+        default=True,
+        help="The author of a customer mail or reply gets no notification of it.",
+    )
+    support_notify_only_new = fields.Boolean(
+        string="Notify Only New Addresses",
+        default=True,
+        help="Addresses that were already To or Cc of the customer's mail are not "
+        "notified of it again.",
+    )
     support_mail_rate_limit = fields.Integer(
         string="Incoming Mails per Sender per Hour",
         default=20,

@@ -52,6 +52,12 @@ class ResConfigSettings(models.TransientModel):
     support_notify_blacklist = fields.Text(
         related="company_id.support_notify_blacklist", readonly=False
     )
+    support_never_notify_sender = fields.Boolean(
+        related="company_id.support_never_notify_sender", readonly=False
+    )
+    support_notify_only_new = fields.Boolean(
+        related="company_id.support_notify_only_new", readonly=False
+    )
     support_mail_rate_limit = fields.Integer(
         related="company_id.support_mail_rate_limit", readonly=False
     )

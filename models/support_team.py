@@ -87,6 +87,11 @@ class SupportTeam(models.Model):
         help="An unknown sender from a company domain (not a public mail provider) "
         "gets a new company named after the domain, and a contact in it.",
     )
+    mail_link_project = fields.Boolean(
+        string="Link the Customer's Project",
+        help="Tickets opened by mail get the customer's project (or the one named "
+        "after its mail domain). The contract always follows the customer.",
+    )
     mail_default_user_id = fields.Many2one(
         "res.users",
         string="Default Follower",

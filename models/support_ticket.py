@@ -1735,6 +1735,8 @@ class SupportTicket(models.Model):
         be notified (or for internal notes), everyone outside the company."""
         self.ensure_one()
         sender = tools.email_normalize(sender or "")
+        if not self.company_id.support_never_notify_sender:
+            sender = False
         external_ok = self.support_notify and not internal_only
         return partners.filtered(
             lambda p: (
@@ -1790,8 +1792,9 @@ class SupportTicket(models.Model):
             sender=vals.get("email_from", msg_sudo.email_from),
             internal_only=internal,
         )
-        already = self._support_original_recipients(msg_sudo)
-        kept = kept.filtered(lambda p: p.email_normalized not in already)
+        if self.company_id.support_notify_only_new:
+            already = self._support_original_recipients(msg_sudo)
+            kept = kept.filtered(lambda p: p.email_normalized not in already)
         return [
             r
             for r in recipients
@@ -1859,6 +1862,14 @@ class SupportTicket(models.Model):
             values["priority_id"] = team.default_priority_id.id
         if "partner_id" not in values:
             values.update(self._support_mail_customer_vals(msg_dict, team))
+        if (
+            team.mail_link_project
+            and values.get("partner_id")
+            and not values.get("project_id")
+        ):
+            project = self._support_mail_project(values["partner_id"])
+            if project:
+                values["project_id"] = project.id
         # What mail.thread(.cc).message_new add, without the fields_get() they
         # read for every mail.
         values.setdefault("email_from", msg_dict.get("email_from"))
@@ -1919,6 +1930,21 @@ class SupportTicket(models.Model):
         if team.mail_default_partner_id:
             return {"partner_id": team.mail_default_partner_id.id}
         return {}
+
+    @api.model
+    def _support_mail_project(self, partner_id):
+        """The customer's project: the newest one of the customer, else one named
+        after its mail domain."""
+        partner = self.env["res.partner"].browse(partner_id).commercial_partner_id
+        Project = self.env["project.project"].sudo()
+        project = Project.search(
+            [("partner_id", "=", partner.id)], order="id desc", limit=1
+        )
+        if not project and partner.support_email_domain:
+            project = Project.search(
+                [("name", "=ilike", partner.support_email_domain)], limit=1
+            )
+        return project
 
     @api.model
     def _support_mail_route(self, message, message_dict, routes):

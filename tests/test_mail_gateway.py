@@ -107,6 +107,20 @@ class TestMailGateway(SupportMailCommon):
         self.assertEqual(ticket.partner_id, self.customer)
         self.assertEqual(ticket.contract_id, contract)
 
+    def test_project_by_customer_or_domain(self):
+        Project = self.env["project.project"]
+        acme = Project.create({"name": "ACME support", "partner_id": self.customer.id})
+        newco = Project.create({"name": "newco.example"})
+        ticket = self.Ticket.browse(self._process(make_mail()))
+        self.assertFalse(ticket.project_id)
+        self.team_a.mail_link_project = True
+        ticket = self.Ticket.browse(self._process(make_mail(subject="Again")))
+        self.assertEqual(ticket.project_id, acme)
+        ticket = self.Ticket.browse(
+            self._process(make_mail(sender="Dino <dino@newco.example>"))
+        )
+        self.assertEqual(ticket.project_id, newco)
+
     def test_reply_by_headers_and_subject(self):
         reply = make_mail(
             subject="Re: Ticket T90001",

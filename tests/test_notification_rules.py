@@ -71,6 +71,19 @@ class TestNotificationRules(SupportDeskCommon):
         self.assertIn(self.manager.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
 
+    def test_never_notify_sender_setting(self):
+        self.ticket.email_from = self.customer_contact.email
+        partners = self.customer_contact | self.agent.partner_id
+        kept = self.ticket._support_filter_partners(
+            partners, sender="anna@acme.example"
+        )
+        self.assertEqual(kept, self.agent.partner_id)
+        self.company.support_never_notify_sender = False
+        kept = self.ticket._support_filter_partners(
+            partners, sender="anna@acme.example"
+        )
+        self.assertEqual(kept, partners)
+
     def test_blacklist(self):
         self.company.support_notify_blacklist = "spam.com, nope@example.org"
         self.company.support_ack_blacklist = "@noreply.example.com"

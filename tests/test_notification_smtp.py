@@ -184,3 +184,29 @@ class TestNotificationSmtp(SupportDeskCommon):
         self.assertIn("col@acme.example", rcpts)
         self.assertNotIn("boss@acme.example", rcpts)
         self.assertNotIn("anna@acme.example", rcpts)
+
+    def test_inbound_reply_settings_off(self):
+        """Without "notify only new addresses", the Cc'd follower gets it too."""
+        self.company.support_notify_only_new = False
+        boss = self.env["res.partner"].create(
+            {"name": "Boss", "email": "boss@acme.example"}
+        )
+        self.ticket.message_subscribe(partner_ids=boss.ids)
+        self.ticket.message_post(
+            body="Opened", message_type="comment", subtype_xmlid="mail.mt_comment",
+            message_id="<smtp-thread-2@support.example.com>",
+        )  # fmt: skip
+        raw = (
+            b"From: Anna Rossi <anna@acme.example>\r\n"
+            b"To: helpdesk@support.example.com\r\n"
+            b"Cc: Boss <boss@acme.example>\r\n"
+            b"Subject: Re: Printer broken\r\n"
+            b"Message-ID: <anna-reply-2@acme.example>\r\n"
+            b"In-Reply-To: <smtp-thread-2@support.example.com>\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"Still broken.\r\n"
+        )
+        with self._deliver():
+            gateway = self.env["mail.thread"].with_context(mail_notify_force_send=False)
+            gateway.message_process(False, raw)
+        self.assertIn("boss@acme.example", self._rcpts())
