@@ -445,13 +445,20 @@ class Ours(Side):
         return columns, rows()
 
     def searchpanel(self, Model, domain):
-        fields_ = ["priority_id", "state", "type_id", "team_id", "tracking_status"]
+        # the search panel of the view: (counters, expand) per field
+        fields_ = {
+            "priority_id": (True, False),
+            "state": (True, False),
+            "type_id": (False, True),
+            "team_id": (True, False),
+            "tracking_status": (False, True),
+        }
 
         def panel():
             Model.env.invalidate_all()
-            for name in fields_:
+            for name, (counters, expand) in fields_.items():
                 Model.search_panel_select_range(
-                    name, search_domain=domain, enable_counters=True, expand=False
+                    name, search_domain=domain, enable_counters=counters, expand=expand
                 )
             Model.search_panel_select_multi_range(
                 "tag_ids", search_domain=domain, enable_counters=True, expand=False

@@ -190,12 +190,14 @@ class SupportCustomerPortal(CustomerPortal):
         if priority_id:
             domain.append(("priority_id", "=", priority_id))
 
-        # The filters offer the types and priorities of the customer's own tickets.
+        # The filters offer the types and priorities of the customer's own
+        # tickets: one grouped query for both.
         types = request.env["support.ticket.type"].sudo()
-        for (ticket_type,) in Ticket._read_group(base_domain, ["type_id"]):
-            types |= ticket_type.sudo()
         priorities = request.env["support.priority"].sudo()
-        for (priority,) in Ticket._read_group(base_domain, ["priority_id"]):
+        for ticket_type, priority in Ticket._read_group(
+            base_domain, ["type_id", "priority_id"]
+        ):
+            types |= ticket_type.sudo()
             priorities |= priority.sudo()
         types = types.sorted(lambda t: (t.sequence, t.name))
         priorities = priorities.sorted(lambda p: -p.sequence)
