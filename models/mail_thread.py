@@ -157,6 +157,12 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _detect_loop_sender(self, message, message_dict, routes):
+        if routes and all(route[0] == "support.ticket" for route in routes):
+            # The desk's own per-sender limit applies (support.ticket
+            # _support_mail_rate_exceeded): it drops quietly, where Odoo's would
+            # count every ticket the customer opened by any channel and answer
+            # each extra mail with a "too many mails" one.
+            return False
         looping = super()._detect_loop_sender(message, message_dict, routes)
         if looping:
             self._support_drop_reason("loop", "Odoo's loop limit for this sender")

@@ -231,6 +231,21 @@ class TestMailGateway(SupportMailCommon):
         # others still get through
         self.assertTrue(self._process(make_mail(sender="calm@acme.example")))
 
+    def test_many_tickets_by_other_channels_no_loop(self):
+        """Odoo's own loop guard counts every ticket of the sender (by any
+        channel); the desk's per-sender mail limit replaces it."""
+        self.Ticket.create(
+            [
+                {
+                    "name": f"Portal {i}",
+                    "partner_id": self.customer_contact.id,
+                    "channel": "portal",
+                }
+                for i in range(25)
+            ]
+        )
+        self.assertTrue(self._process(make_mail(subject="One more, by mail")))
+
     def test_drop_access(self):
         self._process(make_mail(sender="x@spam.example"))
         Drop = self.env["support.mail.drop"]
