@@ -21,3 +21,4 @@ from . import test_ticket_properties
 from . import test_ticket_report
 from . import test_notification_rules
 from . import test_notification_smtp
+from . import test_team_overview
