@@ -22,3 +22,4 @@ from . import test_ticket_report
 from . import test_notification_rules
 from . import test_notification_smtp
 from . import test_team_overview
+from . import test_ticket_analysis
