@@ -22,4 +22,5 @@ from . import test_ticket_report
 from . import test_notification_rules
 from . import test_notification_smtp
 from . import test_team_overview
+from . import test_partner_card
 from . import test_ticket_analysis
