@@ -48,7 +48,7 @@ class ResPartner(models.Model):
         compute="_compute_support_card",
     )
     support_card_project_ids = fields.Many2many(
-        "project.project", string="Projects", compute="_compute_support_card"
+        "project.project", string="Customer Projects", compute="_compute_support_card"
     )
     support_card_ticket_ids = fields.Many2many(
         "support.ticket", string="Last Open Tickets", compute="_compute_support_card"

@@ -32,5 +32,19 @@ registry.category("web_tour.tours").add("support_desk_partner_card_tour", {
             content: "Back on the ticket",
             trigger: "body:not(:has(.modal)) .o_form_view .o_field_widget[name='name']",
         },
+        {
+            content: "Open the card again",
+            trigger: "button.o_support_card_partner",
+            run: "click",
+        },
+        {
+            content: "The card counts one asset: open the full list",
+            trigger: ".modal .o_support_card_buttons button[name='action_view_support_equipment']:contains('1')",
+            run: "click",
+        },
+        {
+            content: "The customer's assets",
+            trigger: "body:not(:has(.modal)) .o_list_view td:contains('Card Laser Printer')",
+        },
     ],
 });
