@@ -46,6 +46,7 @@
         "report/support_ticket_report.xml",
         "views/support_pbx_call_views.xml",
         "views/menus.xml",
+        "views/support_mail_drop_views.xml",
         "data/mail_template_data.xml",
         "views/res_config_settings_views.xml",
         "views/support_portal_templates.xml",

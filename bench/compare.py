@@ -348,6 +348,15 @@ class Ours(Side):
             [{"name": f"Team {n}"} for n in range(TEAMS)]
         )
         teams[:2].write({"member_ids": [(4, agent.id)]})
+        # Mail reaches the first team through its alias, as configured in real life.
+        alias_name, _at, domain = self.alias_address().partition("@")
+        env.company.alias_domain_id = env["mail.alias.domain"].create({"name": domain})
+        teams[0].write(
+            {
+                "alias_name": alias_name,
+                "alias_domain_id": env.company.alias_domain_id.id,
+            }
+        )
         calendar = env.ref("resource.resource_calendar_std")
         priorities = env["support.priority"].search([], order="sequence")
         policy = env["support.sla.policy"].create(

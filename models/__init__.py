@@ -23,4 +23,5 @@ from . import support_ticket_unread
 from . import res_company
 from . import support_pbx_call
 from . import support_notification_rule
-from . import support_ticket_notify
+from . import support_mail_drop
+from . import mail_thread

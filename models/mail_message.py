@@ -19,6 +19,26 @@ class MailMessage(models.Model):
         help="Public replies reach the customer; internal notes stay in the desk.",
     )
 
+    incoming_email_to = fields.Text(
+        string="Received To", readonly=True, help="To of the incoming mail."
+    )
+    incoming_email_cc = fields.Text(
+        string="Received Cc", readonly=True, help="Cc of the incoming mail."
+    )
+
+    def init(self):
+        res = super().init()
+        # The per-sender hourly limit of the mail gateway reads the last hour of
+        # incoming ticket mails only.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS support_mail_message_ticket_email_date_idx
+                ON mail_message (create_date)
+             WHERE model = 'support.ticket' AND message_type = 'email'
+            """
+        )
+        return res
+
     def action_support_quote(self):
         """Open the reply box of the message's ticket with the message quoted."""
         self.ensure_one()

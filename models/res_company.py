@@ -33,6 +33,11 @@ class ResCompany(models.Model):
         "company's country when empty.",
     )
 
+    def _support_public_mail_domain_set(self):
+        self.ensure_one()
+        text = (self.support_public_mail_domains or "").lower()
+        return {d.strip().lstrip("@") for d in text.replace(";", ",").split(",")} - {""}
+
     def _support_pbx_country(self):
         self.ensure_one()
         return self.support_pbx_country_id or self.country_id
@@ -50,6 +55,32 @@ class ResCompany(models.Model):
     support_notify_blacklist = fields.Text(
         string="No Ticket Mail To",
         help="Addresses or domains (example.com) that never get any ticket mail.",
+    )
+    support_never_notify_sender = fields.Boolean(
+        string="Never Notify the Sender",
+        default=True,
+        help="The author of a customer mail or reply gets no notification of it.",
+    )
+    support_notify_only_new = fields.Boolean(
+        string="Notify Only New Addresses",
+        default=True,
+        help="Addresses that were already To or Cc of the customer's mail are not "
+        "notified of it again.",
+    )
+    support_mail_rate_limit = fields.Integer(
+        string="Incoming Mails per Sender per Hour",
+        default=20,
+        help="Mails from one sender beyond this number within an hour open or update "
+        "no ticket: they are dropped and logged (out-of-office storms). 0 = no limit.",
+    )
+    support_public_mail_domains = fields.Text(
+        string="Public Mail Domains",
+        default="gmail.com, googlemail.com, outlook.com, hotmail.com, live.com, "
+        "msn.com, yahoo.com, yahoo.it, icloud.com, me.com, aol.com, gmx.com, gmx.de, "
+        "libero.it, virgilio.it, tiscali.it, alice.it, tin.it, fastwebnet.it, "
+        "proton.me, protonmail.com, pec.it",
+        help="Domains of mail providers: their senders are never matched to a "
+        "company by domain, and no company is created for them.",
     )
     support_mail_footer = fields.Html(
         string="Ticket Mail Legal Footer",

@@ -52,6 +52,18 @@ class ResConfigSettings(models.TransientModel):
     support_notify_blacklist = fields.Text(
         related="company_id.support_notify_blacklist", readonly=False
     )
+    support_never_notify_sender = fields.Boolean(
+        related="company_id.support_never_notify_sender", readonly=False
+    )
+    support_notify_only_new = fields.Boolean(
+        related="company_id.support_notify_only_new", readonly=False
+    )
+    support_mail_rate_limit = fields.Integer(
+        related="company_id.support_mail_rate_limit", readonly=False
+    )
+    support_public_mail_domains = fields.Text(
+        related="company_id.support_public_mail_domains", readonly=False
+    )
     support_mail_footer = fields.Html(
         related="company_id.support_mail_footer", readonly=False
     )

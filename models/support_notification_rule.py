@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from .support_ticket import CHANNELS
 
@@ -47,11 +47,35 @@ class SupportNotificationRule(models.Model):
         help="The ticket administrators of the ticket's team (managers if none).",
     )
     extra_emails = fields.Char(help="Other addresses, separated by commas.")
+    unassigned_only = fields.Boolean(
+        string="Only When Unassigned",
+        help="Apply only to tickets that nobody is assigned to.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     @api.model
     def _search_rules(self, event):
-        """Active rules for ``event``: one query per batch of tickets."""
-        return self.sudo().search([("event", "=", event)])
+        """Active rules for ``event``, cached: every ticket created or replied
+        to reads them."""
+        return self.sudo().browse(self._search_rule_ids(event))
+
+    @api.model
+    @tools.ormcache("event")
+    def _search_rule_ids(self, event):
+        rules = self.sudo().with_context(active_test=True)
+        return tuple(rules.search([("event", "=", event)]).ids)
 
     def _filter_ticket(self, ticket):
         """The rules among these that apply to ``ticket``."""
@@ -60,6 +84,7 @@ class SupportNotificationRule(models.Model):
                 (not r.channel or r.channel == ticket.channel)
                 and (not r.company_id or r.company_id == ticket.company_id)
                 and (not r.team_id or r.team_id == ticket.team_id)
+                and (not r.unassigned_only or not ticket.user_id)
             )
         )
 

@@ -1,10 +1,14 @@
 import re
+from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .mail_thread import TICKET_REF_RE
 from .support_stage import CLOSED_STATES
 
 # Fields whose change moves a ticket in or out of someone's systray count.
@@ -12,6 +16,9 @@ SYSTRAY_FIELDS = {"user_id", "in_charge_user_id", "stage_id", "active"}
 
 # One plain address: no display name, no brackets, a dotted domain.
 EMAIL_RE = re.compile(r"^[^\s@<>()\[\],;:\"]+@[\w-]+(\.[\w-]+)+$")
+
+# The public web form sends its own acknowledgement (mail_template_ticket_web_ack).
+ACK_CHANNELS = ("email", "portal")
 
 CHANNELS = [
     ("manual", "Manual"),
@@ -188,6 +195,16 @@ class SupportTicket(models.Model):
         string="Extra Notification Emails",
         help="Other addresses that get the ticket's notifications, "
         "separated by commas.",
+    )
+    support_notify = fields.Boolean(
+        string="Notify",
+        default=True,
+        help="When off, nothing about this ticket is mailed outside the company.",
+    )
+    mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="Outgoing Mail Server",
+        help="Overrides the team's outgoing mail server for this ticket.",
     )
     shared_user_ids = fields.Many2many(
         "res.users",
@@ -715,10 +732,19 @@ class SupportTicket(models.Model):
                 vals["number"] = self._get_next_number()
         for vals in vals_list:
             self._auto_assign_vals(vals)
-        tickets = super().create(vals_list)
+        # The creation message is logged below, in one batch where possible.
+        tickets = (
+            super(SupportTicket, self.with_context(mail_create_nolog=True))
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        if not self.env.context.get("mail_create_nolog"):
+            tickets._support_log_creation()
         tickets._sla_apply()
         tickets._sync_related_tickets()
-        tickets._notify_ticket_admins_on_open()
+        if not self.env.context.get("support_mail_automated"):
+            tickets._support_send_acknowledgement()
+            tickets._support_notify_rules_on_create()
         self._support_systray_notify(tickets._support_systray_users())
         return tickets
 
@@ -874,22 +900,6 @@ class SupportTicket(models.Model):
         if user:
             vals["user_id"] = user.id
 
-    def _notify_ticket_admins_on_open(self):
-        """Unassigned new tickets are announced to the team's ticket administrators."""
-        for ticket in self.filtered(lambda t: not t.user_id):
-            admins = ticket._get_team_ticket_admins()
-            if not admins:
-                continue
-            ticket.message_notify(
-                partner_ids=admins.partner_id.ids,
-                subject=self.env._("New ticket to assign: %s", ticket.display_name),
-                body=self.env._(
-                    "The ticket %s was opened with nobody assigned.",
-                    ticket.display_name,
-                ),
-                model_description=self.env._("Ticket"),
-            )
-
     def _get_team_ticket_admins(self):
         """Ticket administrators whose scope covers the team, else the managers."""
         self.ensure_one()
@@ -1000,6 +1010,8 @@ class SupportTicket(models.Model):
         return super()._get_message_create_valid_field_names() | {
             "support_ticket_state",
             "support_message_kind",
+            "incoming_email_to",
+            "incoming_email_cc",
         }
 
     def _message_create(self, values_list):
@@ -1030,6 +1042,10 @@ class SupportTicket(models.Model):
             self.sudo().last_reply_date = message.date
         self._sla_on_message(message)
         self._support_mark_unread(message)
+        if self.env.context.get("support_mail_new_ticket") and message.body:
+            # The opening mail's body, with inline images now stored as
+            # attachments (cid: links rewritten), is the description.
+            self.sudo().description = message.body
         return message
 
     def action_pause_sla(self):
@@ -1465,3 +1481,635 @@ class SupportTicket(models.Model):
     def _get_report_base_filename(self):
         self.ensure_one()
         return f"{self.number} - {self.name}"
+
+    # Outgoing mail: rules, blacklists, ticket reference, SMTP server
+
+    def _support_is_blacklisted(self, email, kind="notify"):
+        """Whether ``email`` must not get mail of ``kind`` ('ack' or 'notify').
+
+        Entries are addresses or domains (``example.com`` / ``@example.com``);
+        the notification blacklist also applies to acknowledgements.
+        """
+        normalized = tools.email_normalize(email or "")
+        if not normalized:
+            return False
+        company = self[:1].company_id or self.env.company
+        text = company.support_notify_blacklist or ""
+        if kind == "ack":
+            text += "," + (company.support_ack_blacklist or "")
+        domain = normalized.rpartition("@")[2]
+        for entry in self._split_emails(text.lower()):
+            entry = entry.strip()
+            if entry == normalized or entry.lstrip("@") == domain:
+                return True
+        return False
+
+    def _support_get_mail_server(self):
+        self.ensure_one()
+        return self.mail_server_id or self.team_id.mail_server_id
+
+    def _support_mail_headers(self, automatic=True):
+        self.ensure_one()
+        headers = {"X-Support-Desk-Ticket": self.number or ""}
+        if automatic:
+            headers["Auto-Submitted"] = "auto-generated"
+        return headers
+
+    def _support_send_acknowledgement(self):
+        """Acknowledge new tickets from outside to their sender, with a portal link."""
+        tickets = self.filtered(
+            lambda t: (
+                t.channel in ACK_CHANNELS
+                and t.support_notify
+                and t.email_from
+                and t.company_id.support_notify_on_open
+                and not t._support_is_blacklisted(t.email_from, "ack")
+            )
+        )
+        if not tickets:
+            return
+        QWeb = self.env["ir.qweb"]
+        mail_vals = []
+        for ticket in tickets:
+            ticket._portal_ensure_token()
+            lang = ticket.partner_contact_id.lang or ticket.partner_id.lang
+            mail_vals.append(
+                {
+                    "subject": f"[{ticket.number}] {ticket.name}",
+                    "body_html": QWeb.with_context(lang=lang or self.env.lang)._render(
+                        "support_desk.ticket_ack_body", {"ticket": ticket}
+                    ),
+                    "email_from": ticket._support_ack_email_from(),
+                    "email_to": ticket.email_from,
+                    # a reply to it lands on the ticket
+                    "model": ticket._name,
+                    "res_id": ticket.id,
+                    "record_name": ticket.display_name,
+                    "message_type": "email_outgoing",
+                    "headers": repr(ticket._support_mail_headers()),
+                    "mail_server_id": ticket._support_get_mail_server().id,
+                    "auto_delete": True,
+                }
+            )
+        self.env["mail.mail"].sudo().create(mail_vals)
+
+    def _support_ack_email_from(self):
+        self.ensure_one()
+        return (
+            self.team_id.user_id.email_formatted
+            or self.company_id.email_formatted
+            or self.env.user.email_formatted
+        )
+
+    def _support_notify_rules_on_create(self):
+        """Tell whom the creation rules name; one batch of messages for all the
+        tickets, and one mail per recipient (see ``_support_post_and_deliver``)."""
+        rules = self.env["support.notification.rule"]._search_rules("create")
+        if not rules:
+            return
+        entries = []
+        for ticket in self:
+            partners = ticket._support_filter_partners(
+                rules._filter_ticket(ticket)._get_partners(ticket),
+                sender=ticket.email_from,
+            )
+            if partners:
+                entries.append((ticket._support_creation_notice_vals(), partners))
+        self._support_post_and_deliver(
+            entries,
+            lambda count: self.env._("%(count)s new tickets", count=count),
+        )
+
+    def _support_creation_notice_vals(self):
+        self.ensure_one()
+        if self.user_id:
+            subject = self.env._("New ticket: %s", self.display_name)
+        else:
+            subject = self.env._("New ticket to assign: %s", self.display_name)
+        author = self.env.ref("base.partner_root")
+        return {
+            "model": self._name,
+            "res_id": self.id,
+            "record_name": self.display_name,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "subject": subject,
+            "body": self.env["ir.qweb"]._render(
+                "support_desk.ticket_created_notice", {"ticket": self}
+            ),
+            "message_type": "user_notification",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            "is_internal": True,
+        }
+
+    @api.model
+    def _support_post_and_deliver(self, entries, digest_subject):
+        """Create the messages of ``entries`` (``(values, partners)`` pairs) in one
+        batch and deliver them: an inbox notification to users who read them in
+        Odoo, one mail to every other partner with all the messages meant for
+        them (``digest_subject(count)`` as subject when there are several).
+
+        Odoo's message_notify renders a mail layout per message: too slow for
+        the batches of imports, mail gateways and the SLA cron.
+        """
+        if not entries:
+            return self.env["mail.message"]
+        tickets = self.browse({values["res_id"] for values, _partners in entries})
+        reply_to = tickets.sudo()._notify_get_reply_to()
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    dict(
+                        values,
+                        reply_to=reply_to.get(values["res_id"]),
+                        partner_ids=[Command.set(partners.ids)],
+                    )
+                    for values, partners in entries
+                ]
+            )
+        )
+        per_partner = defaultdict(lambda: self.env["mail.message"])
+        for message, (_values, partners) in zip(messages, entries, strict=True):
+            for partner in partners:
+                per_partner[partner] |= message
+        inbox_vals, mail_vals, mailed = [], [], []
+        email_from = (
+            self.env.company.email_formatted
+            or self.env["ir.mail_server"]._get_default_from_address()
+        )
+        for partner, partner_messages in per_partner.items():
+            users = partner.user_ids
+            if users and all(user.notification_type == "inbox" for user in users):
+                inbox_vals += [
+                    {
+                        "mail_message_id": message.id,
+                        "res_partner_id": partner.id,
+                        "notification_type": "inbox",
+                        "author_id": message.author_id.id,
+                    }
+                    for message in partner_messages
+                ]
+                continue
+            if not partner.email:
+                continue
+            mail = {
+                "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
+                "email_from": email_from,
+                "recipient_ids": [Command.link(partner.id)],
+                "headers": repr({"Auto-Submitted": "auto-generated"}),
+                "auto_delete": True,
+            }
+            if len(partner_messages) == 1:
+                # The mail of one message is that message's notification, and
+                # updates its delivery status once sent.
+                mail.update(mail_message_id=partner_messages.id, is_notification=True)
+                mailed.append((partner, partner_messages))
+            else:
+                subject = digest_subject(len(partner_messages))
+                mail.update(subject=subject, model=False)
+                mailed.append((partner, None))
+            mail_vals.append(mail)
+        notification_vals = inbox_vals
+        if mail_vals:
+            mails = self.env["mail.mail"].sudo().create(mail_vals)
+            notification_vals += [
+                {
+                    "mail_message_id": message.id,
+                    "res_partner_id": partner.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "mail_mail_id": mail.id,
+                    "author_id": message.author_id.id,
+                    "is_read": True,
+                }
+                for mail, (partner, message) in zip(mails, mailed, strict=True)
+                if message
+            ]
+        if notification_vals:
+            self.env["mail.notification"].sudo().create(notification_vals)
+        return messages
+
+    def _support_log_creation(self):
+        """The "Ticket opened" message. Odoo posts it ticket by ticket (a full
+        notification each); only tickets with a follower subscribed to it need
+        that, the others get it in one batch."""
+        subtype = self._creation_subtype()
+        author = self.env.user.partner_id
+        told = set()
+        if subtype:
+            self.env["mail.followers"].flush_model()
+            self.env.cr.execute(
+                """
+                SELECT DISTINCT f.res_id
+                  FROM mail_followers f
+                  JOIN mail_followers_mail_message_subtype_rel r
+                    ON r.mail_followers_id = f.id
+                 WHERE f.res_model = %s AND f.res_id = ANY(%s)
+                   AND r.mail_message_subtype_id = %s AND f.partner_id != %s
+                """,
+                [self._name, self.ids, subtype.id, author.id],
+            )
+            told = {row[0] for row in self.env.cr.fetchall()}
+        for ticket in self.filtered(lambda t: t.id in told):
+            ticket.sudo().message_post(
+                subtype_id=subtype.id,
+                author_id=author.id,
+                body=Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+                % ticket._creation_message(),
+            )
+        quiet = self.filtered(lambda t: t.id not in told)
+        if quiet:
+            quiet.sudo()._message_create(
+                [
+                    {
+                        "model": self._name,
+                        "res_id": ticket.id,
+                        "record_name": ticket.display_name,
+                        "author_id": author.id,
+                        "email_from": author.email_formatted,
+                        "body": Markup(
+                            '<div summary="o_mail_notification"><p>%s</p></div>'
+                        )
+                        % ticket._creation_message(),
+                        "message_type": "notification",
+                        "subtype_id": (subtype or self.env.ref("mail.mt_note")).id,
+                    }
+                    for ticket in quiet
+                ]
+            )
+
+    def _support_filter_partners(self, partners, sender=None, internal_only=False):
+        """Drop the sender, blacklisted addresses and, when the ticket must not
+        be notified (or for internal notes), everyone outside the company."""
+        self.ensure_one()
+        sender = tools.email_normalize(sender or "")
+        if not self.company_id.support_never_notify_sender:
+            sender = False
+        external_ok = self.support_notify and not internal_only
+        return partners.filtered(
+            lambda p: (
+                (external_ok or not p.partner_share)
+                # internal authors are already skipped by Odoo (by partner)
+                and (not sender or not p.partner_share or p.email_normalized != sender)
+                and not (
+                    p.partner_share and self._support_is_blacklisted(p.email, "notify")
+                )
+            )
+        )
+
+    def _support_partners_from_emails(self, text):
+        emails = self._split_emails(text)
+        if not emails:
+            return self.env["res.partner"]
+        partners = self.env["res.partner"].sudo()._find_or_create_from_emails(emails)
+        return self.env["res.partner"].browse([p.id for p in partners if p])
+
+    # mail.thread pipeline --------------------------------------------------
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        if len(self) != 1:
+            return super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        msg_sudo = message.sudo()
+        vals = msg_vals or {}
+        message_type = vals.get("message_type", msg_sudo.message_type)
+        subtype = self.env["mail.message.subtype"].browse(
+            vals.get("subtype_id", msg_sudo.subtype_id.id)
+        )
+        internal = bool(
+            vals.get("is_internal", msg_sudo.is_internal)
+            or (subtype and subtype.internal)
+        )
+        if not internal and subtype and message_type in ("comment", "email"):
+            rules = self.env["support.notification.rule"]._search_rules("reply")
+            extra = rules._filter_ticket(self)._get_partners(self)
+            if extra:
+                pids = vals.get("partner_ids", msg_sudo.partner_ids.ids) or []
+                msg_vals = dict(
+                    vals,
+                    message_type=message_type,
+                    subtype_id=subtype.id,
+                    partner_ids=list(set(pids) | set(extra.ids)),
+                )
+        recipients = super()._notify_get_recipients(
+            message, msg_vals=msg_vals, **kwargs
+        )
+        automated = self.env.context.get("support_mail_automated")
+        partners = self.env["res.partner"].browse([r["id"] for r in recipients])
+        kept = self._support_filter_partners(
+            partners,
+            sender=vals.get("email_from", msg_sudo.email_from),
+            internal_only=internal,
+        )
+        if self.company_id.support_notify_only_new:
+            already = self._support_original_recipients(msg_sudo)
+            kept = kept.filtered(lambda p: p.email_normalized not in already)
+        return [
+            r
+            for r in recipients
+            if r["notif"] != "email" or (r["id"] in kept.ids and not automated)
+        ]
+
+    def _support_original_recipients(self, message):
+        """Normalized To/Cc addresses of the inbound mail being notified."""
+        if message.message_type != "email":
+            return set()
+        addresses = []
+        for fname in ("incoming_email_to", "incoming_email_cc"):
+            if fname in message._fields:
+                addresses += tools.email_split(message[fname] or "")
+        return {tools.email_normalize(a) for a in addresses} - {False}
+
+    def _notify_by_email_get_headers(self, headers=None):
+        headers = super()._notify_by_email_get_headers(headers=headers)
+        if len(self) == 1:
+            headers.update(
+                self._support_mail_headers(
+                    automatic=bool(self.env.context.get("support_mail_auto"))
+                )
+            )
+        return headers
+
+    def _notify_by_email_get_base_mail_values(self, message, additional_values=None):
+        values = super()._notify_by_email_get_base_mail_values(
+            message, additional_values=additional_values
+        )
+        if len(self) == 1:
+            prefix = f"[{self.number}]"
+            # The mail keeps the message's own subject, with the reference added.
+            subject = values.get("subject") or message.subject or self.name
+            if prefix not in subject:
+                values["subject"] = f"{prefix} {subject}"
+            server = self._support_get_mail_server()
+            if server:
+                values["mail_server_id"] = server.id
+        return values
+
+    def _notify_by_email_prepare_rendering_context(
+        self, message, msg_vals=False, model_description=False,
+        force_email_company=False, force_email_lang=False,
+    ):  # fmt: skip
+        context = super()._notify_by_email_prepare_rendering_context(
+            message, msg_vals=msg_vals, model_description=model_description,
+            force_email_company=force_email_company, force_email_lang=force_email_lang,
+        )  # fmt: skip
+        company = context.get("company") or self.company_id
+        context["support_legal_footer"] = company.support_mail_footer
+        return context
+
+    # Incoming mail: the gateway opens and updates tickets
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        team = self.env["support.team"].browse(values.get("team_id")).exists()
+        subject = (msg_dict.get("subject") or "").strip()
+        values.setdefault("name", self._support_mail_title(subject))
+        values.setdefault("description", msg_dict.get("body"))
+        values["channel"] = "email"
+        if team.default_priority_id and "priority_id" not in values:
+            values["priority_id"] = team.default_priority_id.id
+        if "partner_id" not in values:
+            values.update(self._support_mail_customer_vals(msg_dict, team))
+        if (
+            team.mail_link_project
+            and values.get("partner_id")
+            and not values.get("project_id")
+        ):
+            project = self._support_mail_project(values["partner_id"])
+            if project:
+                values["project_id"] = project.id
+        # What mail.thread(.cc).message_new add, without the fields_get() they
+        # read for every mail.
+        values.setdefault("email_from", msg_dict.get("email_from"))
+        values.setdefault(
+            "email_cc",
+            ", ".join(self._mail_cc_sanitized_raw_dict(msg_dict.get("cc")).values()),
+        )
+        ticket = self.create(values)
+        if team.mail_default_user_id:
+            ticket.message_subscribe(
+                partner_ids=team.mail_default_user_id.partner_id.ids
+            )
+        return ticket.with_context(support_mail_new_ticket=True)
+
+    def message_update(self, msg_dict, update_vals=None):
+        if not self.env.context.get("support_mail_automated"):
+            closed = self.filtered(lambda t: t.state in CLOSED_STATES)
+            stage = self._get_in_progress_stage()
+            if closed and stage:
+                # The team asked to reopen (the other policy is routed to a new ticket).
+                closed.write({"stage_id": stage.id})
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    @api.model
+    def _support_mail_title(self, subject):
+        subject = (subject or "").strip()
+        if not subject:
+            return self.env._("(no subject)")
+        return subject if len(subject) <= 250 else subject[:249] + "…"
+
+    @api.model
+    def _support_mail_customer_vals(self, msg_dict, team):
+        """Account and contact of a ticket opened by mail.
+
+        The sender's partner if known; else the company owning the sender's
+        domain (never for public mail providers), created if the team asks;
+        else the team's default customer.
+        """
+        Partner = self.env["res.partner"].sudo()
+        author = Partner.browse(msg_dict.get("author_id")).exists()
+        if author:
+            return {"partner_id": author.id}
+        email = tools.email_normalize(msg_dict.get("email_from") or "")
+        domain = email and email.rpartition("@")[2]
+        company = self.env.company
+        if domain and domain not in company._support_public_mail_domain_set():
+            account = Partner._support_find_by_email_domain(domain)
+            if not account and team.mail_create_company:
+                account = Partner.create(
+                    {"name": domain, "is_company": True, "website": domain}
+                )
+            if account:
+                name = tools.parse_contact_from_email(msg_dict["email_from"])[0]
+                contact = Partner.create(
+                    {"name": name or email, "email": email, "parent_id": account.id}
+                )
+                return {"partner_id": account.id, "partner_contact_id": contact.id}
+        if team.mail_default_partner_id:
+            return {"partner_id": team.mail_default_partner_id.id}
+        return {}
+
+    @api.model
+    def _support_mail_project(self, partner_id):
+        """The customer's project: the newest one of the customer, else one named
+        after its mail domain."""
+        partner = self.env["res.partner"].browse(partner_id).commercial_partner_id
+        Project = self.env["project.project"].sudo()
+        project = Project.search(
+            [("partner_id", "=", partner.id)], order="id desc", limit=1
+        )
+        if not project and partner.support_email_domain:
+            project = Project.search(
+                [("name", "=ilike", partner.support_email_domain)], limit=1
+            )
+        return project
+
+    @api.model
+    def _support_mail_route(self, message, message_dict, routes):
+        """Post-process the gateway's routes of a mail to tickets.
+
+        Finds the ticket of a reply whose headers were lost (``[T00042]`` in the
+        subject), drops noise (automatic replies, our own mails, blacklisted and
+        too frequent senders), and applies the team's closed-ticket policy.
+        """
+        MailThread = self.env["mail.thread"]
+        holder = self.env.context.get("support_mail_holder")
+        if holder is None:
+            holder = {}
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        others = [route for route in routes if route[0] != "support.ticket"]
+        mine = [route for route in routes if route[0] == "support.ticket"]
+
+        def drop(reason, details=None, ticket=None):
+            MailThread._support_drop_reason(reason, details)
+            if ticket and not holder.get("ticket"):
+                holder["ticket"] = ticket
+            return others
+
+        if self._support_is_own_address(sender):
+            return drop("loop", f"sent by our own address {sender}")
+        if sender and self._support_is_blacklisted(sender, "notify"):
+            return drop("blacklisted", sender)
+        automated = MailThread._support_mail_automated_reason(message, message_dict)
+        routed = []
+        for model, thread_id, custom_values, user_id, alias in mine:
+            if not thread_id:
+                ticket = self._support_mail_referenced_ticket(
+                    message_dict, sender, alias
+                )
+                if ticket:
+                    thread_id = ticket.id
+            routed.append((model, thread_id, custom_values, user_id, alias))
+        ticket = self.sudo().browse([route[1] for route in routed if route[1]][:1])
+        if any(not route[1] for route in routed):
+            if message.get("X-Support-Desk-Ticket"):
+                return drop("loop", "our own notification came back", ticket=ticket)
+            if automated:
+                return drop("automated", automated)
+        if self._support_mail_rate_exceeded(message_dict, sender):
+            return drop("rate_limit", sender, ticket=ticket)
+        if automated:
+            holder["automated"] = True
+            message_dict["is_internal"] = True
+        if not others:
+            # Kept on the message: "notify only addresses not already reached".
+            message_dict["incoming_email_to"] = message_dict.get("to")
+            message_dict["incoming_email_cc"] = message_dict.get("cc")
+        return others + [
+            self._support_mail_closed_route(route, automated) for route in routed
+        ]
+
+    @api.model
+    def _support_mail_unrouted(self, message, message_dict):
+        """Route to the ticket named in the subject a mail that reached no alias."""
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        ticket = self._support_mail_referenced_ticket(message_dict, sender, None)
+        if not ticket:
+            return []
+        route = self.env["mail.thread"]._routing_check_route(
+            message,
+            message_dict,
+            ("support.ticket", ticket.id, None, self.env.uid, None),
+            raise_exception=False,
+        )
+        return [route] if route else []
+
+    @api.model
+    def _support_mail_closed_route(self, route, automated):
+        """A mail about a closed ticket of a team that opens new tickets for
+        them becomes a new ticket linked to the old one."""
+        model, thread_id, custom_values, user_id, alias = route
+        ticket = self.sudo().browse(thread_id)
+        if (
+            not thread_id
+            or automated
+            or ticket.state not in CLOSED_STATES
+            or ticket.team_id.mail_closed_policy != "new"
+        ):
+            return route
+        values = {
+            "team_id": ticket.team_id.id,
+            "partner_id": ticket.partner_contact_id.id or ticket.partner_id.id,
+            "final_partner_id": ticket.final_partner_id.id,
+            "related_ticket_ids": [Command.link(ticket.id)],
+        }
+        return (model, False, values, user_id, alias)
+
+    @api.model
+    def _support_mail_referenced_ticket(self, message_dict, sender, alias):
+        """The ticket named in the subject, if the mail may reach it: from a
+        known address of the ticket, or sent to its team's alias."""
+        numbers = TICKET_REF_RE.findall(message_dict.get("subject") or "")
+        if not numbers:
+            return self.browse()
+        ticket = self.sudo().search([("number", "in", numbers)], limit=1)
+        if not ticket:
+            return ticket
+        if alias and alias.alias_parent_model_id.model == "support.team":
+            if alias.alias_parent_thread_id == ticket.team_id.id:
+                return ticket
+        return ticket if sender in ticket._support_known_addresses() else self.browse()
+
+    def _support_known_addresses(self):
+        """Normalized addresses that may write about this ticket."""
+        self.ensure_one()
+        partners = (
+            self.partner_id
+            | self.partner_contact_id
+            | self.final_partner_id
+            | self.final_contact_id
+            | self.message_partner_ids
+        )
+        emails = set(partners.mapped("email_normalized"))
+        emails.add(tools.email_normalize(self.email_from or ""))
+        for text in (self.email_cc, self.extra_notify_emails):
+            emails.update(
+                tools.email_normalize(e) for e in tools.email_split(text or "")
+            )
+        return emails - {False, None, ""}
+
+    @api.model
+    def _support_is_own_address(self, email):
+        if not email:
+            return False
+        domains = self.env["mail.alias.domain"].sudo().search([])
+        own = set(domains.mapped("catchall_email")) | set(
+            domains.mapped("bounce_email")
+        )
+        if email in own:
+            return True
+        return bool(
+            self.env["mail.alias"]
+            .sudo()
+            .search_count([("alias_full_name", "=", email)], limit=1)
+        )
+
+    @api.model
+    def _support_mail_rate_exceeded(self, message_dict, sender):
+        """Whether the sender already wrote the company's hourly maximum."""
+        limit = self.env.company.support_mail_rate_limit
+        if not limit or not sender:
+            return False
+        domain = [
+            ("model", "=", "support.ticket"),
+            ("message_type", "=", "email"),
+            ("create_date", ">=", self.env.cr.now() - timedelta(hours=1)),
+        ]
+        senders = [("email_from", "in", [message_dict.get("email_from"), sender])]
+        if message_dict.get("author_id"):
+            senders = ["|", ("author_id", "=", message_dict["author_id"]), *senders]
+        domain += senders
+        count = self.env["mail.message"].sudo().search_count(domain, limit=limit)
+        return count >= limit

@@ -2,7 +2,6 @@ from bisect import bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import Markup
 from pytz import timezone, utc
 
 from odoo import Command, api, fields, models
@@ -336,7 +335,6 @@ class SupportTicketSla(models.Model):
         """
         tickets = self.ticket_id
         recipients = level._get_recipients_batch(tickets)
-        reply_to = tickets._notify_get_reply_to()
         target_labels = dict(self._fields["target"]._description_selection(self.env))
         author = self.env.ref("base.partner_root")
         note = self.env.ref("mail.mt_note")
@@ -365,64 +363,20 @@ class SupportTicketSla(models.Model):
                             "target_label": target_labels.get(line.target),
                         },
                     ),
-                    "reply_to": reply_to.get(ticket.id),
                     "message_type": "notification",
                     "subtype_id": note.id,
                     "is_internal": True,
-                    "partner_ids": [Command.set(recipients[ticket.id].ids)],
                 }
             )
-        messages = self.env["mail.message"].sudo().create(message_vals)
-        self._notify_escalation(level, messages, recipients)
-
-    def _notify_escalation(self, level, messages, recipients):
-        """Inbox notifications for users who want them, one digest mail for others."""
-        per_partner = defaultdict(lambda: self.env["mail.message"])
-        for line, message in zip(self, messages, strict=True):
-            for partner in recipients[line.ticket_id.id]:
-                per_partner[partner] |= message
-        inbox_vals, mail_vals = [], []
-        email_from = (
-            self.env.company.email_formatted
-            or self.env["ir.mail_server"]._get_default_from_address()
+        self.env["support.ticket"]._support_post_and_deliver(
+            [
+                (values, recipients[line.ticket_id.id])
+                for line, values in zip(self, message_vals, strict=True)
+            ],
+            lambda count: self.env._(
+                "Escalation %(level)s: %(count)s tickets", level=level.name, count=count
+            ),
         )
-        for partner, partner_messages in per_partner.items():
-            users = partner.user_ids
-            if users and all(user.notification_type == "inbox" for user in users):
-                inbox_vals += [
-                    {
-                        "mail_message_id": message.id,
-                        "res_partner_id": partner.id,
-                        "notification_type": "inbox",
-                        "author_id": message.author_id.id,
-                    }
-                    for message in partner_messages
-                ]
-                continue
-            if not partner.email:
-                continue
-            if len(partner_messages) == 1:
-                subject = partner_messages.subject
-            else:
-                subject = self.env._(
-                    "Escalation %(level)s: %(count)s tickets",
-                    level=level.name,
-                    count=len(partner_messages),
-                )
-            mail_vals.append(
-                {
-                    "subject": subject,
-                    "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
-                    "email_from": email_from,
-                    "recipient_ids": [Command.link(partner.id)],
-                    "auto_delete": True,
-                    "model": False,
-                }
-            )
-        if inbox_vals:
-            self.env["mail.notification"].sudo().create(inbox_vals)
-        if mail_vals:
-            self.env["mail.mail"].sudo().create(mail_vals)
 
     def _time_left_label(self):
         """Human text of the time left (or over) to the deadline, for mails."""

@@ -2,7 +2,8 @@
 # Idempotent developer/CI setup for the support_desk addon.
 #
 #   * Debian packages: PostgreSQL (server + client), Chromium (browser
-#     tours), wkhtmltopdf (PDF reports), fonts, and the -dev headers that
+#     tours), wkhtmltopdf (PDF reports), Dovecot (the IMAP server of the mail
+#     tests), fonts, and the -dev headers that
 #     Odoo's own Python dependencies build against.
 #   * Python packages the addon and its tests need (requirements.txt),
 #     installed into the python3 that runs Odoo, without moving any package
@@ -31,6 +32,7 @@ APT_PACKAGES=(
     libpq-dev
     libldap2-dev
     libsasl2-dev
+    dovecot-imapd
 )
 
 LINT_VENV="$(lint_venv_dir)"

@@ -24,3 +24,6 @@ from . import test_notification_smtp
 from . import test_team_overview
 from . import test_partner_card
 from . import test_ticket_analysis
+from . import test_mail_gateway
+from . import test_mail_imap
+from . import test_mail_corpus

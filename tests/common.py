@@ -1,4 +1,12 @@
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -106,3 +114,180 @@ class SupportDeskCommon(TransactionCase):
         vals.setdefault("name", "Printer does not print")
         vals.setdefault("partner_id", cls.customer.id)
         return cls.env["support.ticket"].create(vals)
+
+
+class SupportMailCommon(SupportDeskCommon):
+    """Team aliases on support.example.com and tickets that mails refer to."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alias_domain = cls.env["mail.alias.domain"].create(
+            {"name": "support.example.com"}
+        )
+        cls.company.alias_domain_id = cls.alias_domain
+        Partner = cls.env["res.partner"]
+        cls.default_customer = Partner.create(
+            {"name": "Default Customer", "is_company": True}
+        )
+        cls.customer.email = "info@acme.example"
+        cls.other_contact.email = "bruno@globex.example"
+        cls.team_a.write(
+            {
+                "alias_name": "helpdesk",
+                "alias_domain_id": cls.alias_domain.id,
+                "mail_create_company": True,
+                "mail_closed_policy": "reopen",
+            }
+        )
+        cls.team_b.write(
+            {
+                "alias_name": "sales-support",
+                "alias_domain_id": cls.alias_domain.id,
+                "mail_default_partner_id": cls.default_customer.id,
+                "mail_closed_policy": "new",
+            }
+        )
+        cls.company.support_notify_blacklist = "spam.example, bad@evil.example"
+        cls.ticket_open = cls._mail_ticket(
+            "T90001", cls.team_a, cls.customer_contact, cls.stage_progress
+        )
+        cls.ticket_closed_a = cls._mail_ticket(
+            "T90002", cls.team_a, cls.customer_contact, cls.stage_done
+        )
+        cls.ticket_closed_b = cls._mail_ticket(
+            "T90003", cls.team_b, cls.other_contact, cls.stage_done
+        )
+
+    @classmethod
+    def _mail_ticket(cls, number, team, contact, stage):
+        ticket = cls.env["support.ticket"].create(
+            {
+                "number": number,
+                "name": f"Ticket {number}",
+                "team_id": team.id,
+                "partner_id": contact.id,
+                "stage_id": stage.id,
+            }
+        )
+        ticket.message_post(
+            body="Ticket opened",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            message_id=f"<{number.lower()}@support.example.com>",
+        )
+        return ticket
+
+    def _process(self, raw):
+        """Feed a raw mail to the gateway as the mail fetcher or mailgate do."""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        return self.env["mail.thread"].message_process(False, raw)
+
+    def _last_drop(self):
+        return self.env["support.mail.drop"].search([], limit=1)
+
+
+@contextmanager
+def dovecot_imap(user="support", password="secret"):
+    """A throwaway Dovecot IMAP server on 127.0.0.1 with one mailbox.
+
+    Yields ``(port, append)``, where ``append(raw_bytes)`` stores a mail in the
+    INBOX through IMAP APPEND. Dovecot refuses to run its login processes as
+    root: as root, it uses the ``dovecot``/``dovenull`` users of the Debian
+    package; otherwise it runs everything as the current user.
+    """
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not os.path.exists(binary):
+        raise RuntimeError(
+            "Dovecot is not installed (Debian package dovecot-imapd): "
+            "run scripts/setup.sh"
+        )
+    root = tempfile.mkdtemp(prefix="support_desk_imap_")
+    os.chmod(root, 0o755)
+    port = free_port()
+    if os.geteuid() == 0:
+        internal, login, mail_user = "dovecot", "dovenull", "dovecot"
+    else:
+        internal = login = mail_user = pwd.getpwuid(os.geteuid()).pw_name
+    with open(os.path.join(root, "passwd"), "w") as passwd:
+        passwd.write(f"{user}:{{PLAIN}}{password}::::::\n")
+    config = os.path.join(root, "dovecot.conf")
+    with open(config, "w") as conf:
+        conf.write(
+            DOVECOT_CONF.format(
+                root=root, port=port, internal=internal, login=login, user=mail_user
+            )
+        )
+    home = os.path.join(root, "home")
+    os.makedirs(home)
+    if os.geteuid() == 0:
+        shutil.chown(home, mail_user, mail_user)
+    subprocess.run([binary, "-c", config], check=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                imaplib.IMAP4("127.0.0.1", port).logout()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+        def append(raw):
+            client = imaplib.IMAP4("127.0.0.1", port)
+            try:
+                client.login(user, password)
+                client.append("INBOX", None, None, raw)
+            finally:
+                client.logout()
+
+        yield port, append
+    finally:
+        subprocess.run(
+            [shutil.which("doveadm") or "/usr/bin/doveadm", "-c", config, "stop"],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+DOVECOT_CONF = """
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal}
+default_internal_group = {internal}
+default_login_user = {login}
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={user} gid={user} home={root}/home/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""

@@ -61,6 +61,29 @@ class TestNotificationRules(SupportDeskCommon):
             team_rule, self.Rule._search_rules("reply")._filter_ticket(self.ticket)
         )
 
+    def test_rule_unassigned_only(self):
+        rule = self._rule(event="create", notify_team=True, unassigned_only=True)
+        self.assertNotIn(rule, rule._filter_ticket(self.ticket))
+        unassigned = self._create_ticket(team_id=self.team_b.id)
+        self.assertIn(rule, rule._filter_ticket(unassigned))
+        # Team B has no scoped ticket administrator: the managers are told.
+        partners = rule._get_partners(unassigned)
+        self.assertIn(self.manager.partner_id, partners)
+        self.assertNotIn(self.ticket_admin.partner_id, partners)
+
+    def test_never_notify_sender_setting(self):
+        self.ticket.email_from = self.customer_contact.email
+        partners = self.customer_contact | self.agent.partner_id
+        kept = self.ticket._support_filter_partners(
+            partners, sender="anna@acme.example"
+        )
+        self.assertEqual(kept, self.agent.partner_id)
+        self.company.support_never_notify_sender = False
+        kept = self.ticket._support_filter_partners(
+            partners, sender="anna@acme.example"
+        )
+        self.assertEqual(kept, partners)
+
     def test_blacklist(self):
         self.company.support_notify_blacklist = "spam.com, nope@example.org"
         self.company.support_ack_blacklist = "@noreply.example.com"
