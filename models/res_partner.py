@@ -1,5 +1,10 @@
 from odoo import api, fields, models
 
+from .support_stage import CLOSED_STATES
+
+# Open tickets listed on the customer card.
+CARD_TICKET_LIMIT = 5
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -29,6 +34,24 @@ class ResPartner(models.Model):
     )
     support_equipment_count = fields.Integer(
         string="Asset Count", compute="_compute_support_contract_count"
+    )
+    support_project_count = fields.Integer(
+        string="Project Count", compute="_compute_support_project_count"
+    )
+    support_contact_count = fields.Integer(
+        string="Contact Count", compute="_compute_support_contact_count"
+    )
+    # The customer card (a dialog opened from the ticket form).
+    support_card_contract_ids = fields.Many2many(
+        "support.contract",
+        string="Active Contracts",
+        compute="_compute_support_card",
+    )
+    support_card_project_ids = fields.Many2many(
+        "project.project", string="Customer Projects", compute="_compute_support_card"
+    )
+    support_card_ticket_ids = fields.Many2many(
+        "support.ticket", string="Last Open Tickets", compute="_compute_support_card"
     )
     support_portal_company_visible = fields.Boolean(
         string="Contacts See All Company Tickets",
@@ -82,6 +105,7 @@ class ResPartner(models.Model):
                     partner[source], country
                 )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_contract_count(self):
         companies = self.commercial_partner_id.ids
         contracts = dict(
@@ -100,6 +124,143 @@ class ResPartner(models.Model):
             company = partner.commercial_partner_id
             partner.support_contract_count = contracts.get(company, 0)
             partner.support_equipment_count = assets.get(company, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_support_project_count(self):
+        companies = self.commercial_partner_id
+        Project = self.env["project.project"]
+        counts = {}
+        if companies.ids and Project.has_access("read"):
+            # Projects may name a contact of the customer: count them on its company.
+            for partner, count in Project._read_group(
+                [("partner_id", "child_of", companies.ids)],
+                ["partner_id"],
+                ["__count"],
+            ):
+                company = partner.commercial_partner_id
+                counts[company] = counts.get(company, 0) + count
+        for partner in self:
+            partner.support_project_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_support_contact_count(self):
+        companies = self.commercial_partner_id
+        counts = {}
+        if companies.ids:
+            counts = dict(
+                self.env["res.partner"]._read_group(
+                    [
+                        ("commercial_partner_id", "in", companies.ids),
+                        ("id", "not in", companies.ids),
+                    ],
+                    ["commercial_partner_id"],
+                    ["__count"],
+                )
+            )
+        for partner in self:
+            partner.support_contact_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_support_card(self):
+        companies = self.commercial_partner_id
+        contracts = self.env["support.contract"].search(
+            [
+                ("state", "=", "active"),
+                "|",
+                ("partner_id", "in", companies.ids),
+                ("final_partner_id", "in", companies.ids),
+            ]
+        )
+        Project = self.env["project.project"]
+        projects = Project
+        if companies.ids and Project.has_access("read"):
+            projects = Project.search([("partner_id", "child_of", companies.ids)])
+        Ticket = self.env["support.ticket"]
+        for partner in self:
+            company = partner.commercial_partner_id
+            partner.support_card_contract_ids = contracts.filtered(
+                lambda c, company=company: (
+                    company in (c.partner_id | c.final_partner_id)
+                )
+            )
+            partner.support_card_project_ids = projects.filtered(
+                lambda p, company=company: p.partner_id.commercial_partner_id == company
+            )
+            # The card shows one customer at a time: a short search per partner.
+            partner.support_card_ticket_ids = (
+                Ticket.search(
+                    company._support_card_ticket_domain(),
+                    order="create_date desc, id desc",
+                    limit=CARD_TICKET_LIMIT,
+                )
+                if company.id
+                else Ticket
+            )
+
+    def _support_card_ticket_domain(self):
+        """Open tickets of the company, as the account or as the final customer."""
+        return [
+            "|",
+            ("partner_id", "=", self.id),
+            ("final_partner_id", "=", self.id),
+            ("state", "not in", CLOSED_STATES),
+        ]
+
+    def action_view_support_open_tickets(self):
+        self.ensure_one()
+        company = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_desk.support_ticket_action"
+        )
+        action["domain"] = company._support_card_ticket_domain()
+        action["context"] = {"default_partner_id": company.id}
+        return action
+
+    def action_support_open_card(self):
+        """The compact card of the partner's company, in a dialog."""
+        self.ensure_one()
+        company = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": company.display_name,
+            "res_model": "res.partner",
+            "res_id": company.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref("support_desk.res_partner_view_form_support_card").id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }
+
+    def action_view_support_projects(self):
+        self.ensure_one()
+        company = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Projects"),
+            "res_model": "project.project",
+            "view_mode": "list,kanban,form",
+            "domain": [("partner_id", "child_of", company.id)],
+            "context": {"default_partner_id": company.id},
+        }
+
+    def action_view_support_contacts(self):
+        self.ensure_one()
+        company = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Contacts"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [
+                ("commercial_partner_id", "=", company.id),
+                ("id", "!=", company.id),
+            ],
+            "context": {"default_parent_id": company.id},
+        }
 
     def action_view_support_contracts(self):
         self.ensure_one()
@@ -123,6 +284,7 @@ class ResPartner(models.Model):
             "context": {"default_support_partner_id": company.id},
         }
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_ticket_count(self):
         counts = dict(
             self.env["support.ticket"]._read_group(

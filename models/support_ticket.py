@@ -1251,6 +1251,16 @@ class SupportTicket(models.Model):
         self.env["support.ticket.unread"].sudo()._clear(self.ids, self.env.uid)
         return True
 
+    def action_support_partner_card(self):
+        """The card of the account or of the final customer (context key)."""
+        self.ensure_one()
+        field = self.env.context.get("support_card_field", "partner_id")
+        if field not in ("partner_id", "final_partner_id"):
+            raise UserError(self.env._("No customer card for this field."))
+        if not self[field]:
+            raise UserError(self.env._("The ticket names no such customer."))
+        return self[field].action_support_open_card()
+
     def action_support_call_customer(self):
         """Click-to-call the ticket's contact, else its account."""
         self.ensure_one()

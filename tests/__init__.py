@@ -21,6 +21,9 @@ from . import test_ticket_properties
 from . import test_ticket_report
 from . import test_notification_rules
 from . import test_notification_smtp
+from . import test_team_overview
+from . import test_partner_card
+from . import test_ticket_analysis
 from . import test_mail_gateway
 from . import test_mail_imap
 from . import test_mail_corpus

@@ -11,7 +11,19 @@ registry.category("web_tour.tours").add("support_desk_ticket_tour", {
             run: "click",
         },
         {
-            content: "The app opens on My Tickets, with its two boxes",
+            content: "The app opens on the team overview",
+            trigger: ".o_support_team_overview",
+        },
+        {
+            trigger: ".o_menu_sections button:contains('Tickets')",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains('My Tickets')",
+            run: "click",
+        },
+        {
+            content: "My Tickets, with its two boxes",
             trigger: ".o_support_dashboard .o_support_dashboard_assigned .o_list_view",
         },
         {
