@@ -903,7 +903,11 @@ class SupportTicket(models.Model):
     def _get_team_ticket_admins(self):
         """Ticket administrators whose scope covers the team, else the managers."""
         self.ensure_one()
-        admins = self.env.ref("support_desk.group_support_ticket_admin").sudo().users
+        admins = (
+            self._support_xmlid_record("support_desk.group_support_ticket_admin")
+            .sudo()
+            .users
+        )
         admins = admins.filtered(lambda u: u.active and not u.share)
         scoped = admins.filtered(lambda u: self.team_id in u.support_assign_team_ids)
         if self.team_id and scoped:
@@ -911,6 +915,15 @@ class SupportTicket(models.Model):
         return admins.filtered(
             lambda u: u.has_group("support_desk.group_support_manager")
         )
+
+    @api.model
+    def _support_xmlid_record(self, xmlid):
+        """``env.ref`` without its existence query, for the records that every
+        ticket creation reads (data of this module and of mail)."""
+        model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
+            xmlid, raise_if_not_found=True
+        )
+        return self.env[model].browse(res_id)
 
     @api.model
     def _get_next_number(self):
@@ -1004,7 +1017,7 @@ class SupportTicket(models.Model):
         return super()._track_subtype(init_values)
 
     def _creation_subtype(self):
-        return self.env.ref("support_desk.mt_ticket_new")
+        return self._support_xmlid_record("support_desk.mt_ticket_new")
 
     def _get_message_create_valid_field_names(self):
         return super()._get_message_create_valid_field_names() | {
@@ -1586,7 +1599,7 @@ class SupportTicket(models.Model):
             subject = self.env._("New ticket: %s", self.display_name)
         else:
             subject = self.env._("New ticket to assign: %s", self.display_name)
-        author = self.env.ref("base.partner_root")
+        author = self._support_xmlid_record("base.partner_root")
         return {
             "model": self._name,
             "res_id": self.id,
@@ -1598,7 +1611,7 @@ class SupportTicket(models.Model):
                 "support_desk.ticket_created_notice", {"ticket": self}
             ),
             "message_type": "user_notification",
-            "subtype_id": self.env.ref("mail.mt_note").id,
+            "subtype_id": self._support_xmlid_record("mail.mt_note").id,
             "is_internal": True,
         }
 
@@ -1721,6 +1734,10 @@ class SupportTicket(models.Model):
             )
         quiet = self.filtered(lambda t: t.id not in told)
         if quiet:
+            # as Odoo's _message_log_batch: one generic reply-to for the batch
+            reply_to = self.env["mail.thread"]._notify_get_reply_to(
+                default=author.email_formatted
+            )[False]
             quiet.sudo()._message_create(
                 [
                     {
@@ -1734,7 +1751,11 @@ class SupportTicket(models.Model):
                         )
                         % ticket._creation_message(),
                         "message_type": "notification",
-                        "subtype_id": (subtype or self.env.ref("mail.mt_note")).id,
+                        "reply_to": reply_to,
+                        "email_add_signature": False,
+                        "subtype_id": (
+                            subtype or self._support_xmlid_record("mail.mt_note")
+                        ).id,
                     }
                     for ticket in quiet
                 ]

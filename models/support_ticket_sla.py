@@ -336,8 +336,8 @@ class SupportTicketSla(models.Model):
         tickets = self.ticket_id
         recipients = level._get_recipients_batch(tickets)
         target_labels = dict(self._fields["target"]._description_selection(self.env))
-        author = self.env.ref("base.partner_root")
-        note = self.env.ref("mail.mt_note")
+        author = self.env["support.ticket"]._support_xmlid_record("base.partner_root")
+        note = self.env["support.ticket"]._support_xmlid_record("mail.mt_note")
         subjects, message_vals = {}, []
         for line in self:
             ticket = line.ticket_id
