@@ -27,6 +27,7 @@
         "data/ir_cron_data.xml",
         "data/mail_template_sla_data.xml",
         "views/support_ticket_views.xml",
+        "views/support_ticket_calendar_views.xml",
         "views/support_team_views.xml",
         "views/support_stage_views.xml",
         "views/support_ticket_type_views.xml",

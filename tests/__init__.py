@@ -24,3 +24,4 @@ from . import test_notification_smtp
 from . import test_mail_gateway
 from . import test_mail_imap
 from . import test_mail_corpus
+from . import test_calendar
