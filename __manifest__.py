@@ -15,6 +15,7 @@
         "hr_timesheet",
         "maintenance",
         "phone_validation",
+        "base_import",
     ],
     "data": [
         "security/support_desk_security.xml",

@@ -25,3 +25,4 @@ from . import test_mail_gateway
 from . import test_mail_imap
 from . import test_mail_corpus
 from . import test_calendar
+from . import test_import_export
