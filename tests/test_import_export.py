@@ -4,7 +4,7 @@ import io
 from lxml import etree
 from openpyxl import Workbook
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import SupportDeskCommon
@@ -184,6 +184,19 @@ class TestImportExport(SupportDeskCommon):
                 self._check_imported(self._imported())
                 self._imported().unlink()
 
+    def test_preview_matches_columns(self):
+        """The import screen maps the list's column titles to the ticket fields."""
+        for make in (self._csv, self._xlsx):
+            with self.subTest(file=make.__name__):
+                preview = self._importer(*make(self._rows())).parse_preview(
+                    self._options()
+                )
+                self.assertFalse(preview.get("error"), preview)
+                self.assertEqual(
+                    [preview["matches"][index] for index in range(len(FIELDS))],
+                    [[name] for name in FIELDS],
+                )
+
     def test_bad_row_rejects_whole_file(self):
         for bad in ("priority", "type"):
             for make in (self._csv, self._xlsx):
@@ -217,17 +230,26 @@ class TestImportExport(SupportDeskCommon):
                     )
                     tickets.unlink()
 
-    def test_import_without_rights(self):
-        """The portal user cannot import tickets (access rights apply to import)."""
+    def test_import_rights(self):
+        """Import goes through the access rights: an employee imports tickets
+        opened by them; a portal user cannot import at all."""
         importer = self._importer(*self._csv(self._rows()[:3]))
         importer = importer.with_user(self.employee)
         result = importer.execute_import(FIELDS, HEADERS, self._options(), dryrun=False)
-        # Employees may open tickets: the import works for them too, for their
-        # own tickets.
         self.assertEqual(len(result["ids"]), 3, result["messages"])
         self.assertEqual(
             set(self._imported().mapped("opened_by_id").ids), {self.employee.id}
         )
+        content, file_type, file_name = self._csv(self._rows()[:3])
+        with self.assertRaises(AccessError):
+            self.env["base_import.import"].with_user(self.portal_user).create(
+                {
+                    "res_model": "support.ticket",
+                    "file": content,
+                    "file_name": file_name,
+                    "file_type": file_type,
+                }
+            )
 
     # Export
 
