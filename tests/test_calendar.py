@@ -87,7 +87,6 @@ class TestTicketCalendar(SupportDeskCommon):
     # Events in the assignee's calendar
 
     def test_create_makes_private_event_for_assignee(self):
-        mails_before = self.env["mail.mail"].search_count([])
         ticket = self._assigned_ticket()
         event = ticket.calendar_event_id
         self.assertTrue(event)
@@ -101,7 +100,19 @@ class TestTicketCalendar(SupportDeskCommon):
         self.assertEqual(event.privacy, "private")
         self.assertEqual((event.res_model, event.res_id), ("support.ticket", ticket.id))
         # No invitation mail, no "meeting" activity on the ticket.
-        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "calendar.event"), ("res_id", "=", event.id)]
+            )
+        )
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [
+                    ("model", "in", ("calendar.event", "calendar.attendee")),
+                    ("res_id", "in", event.ids + event.attendee_ids.ids),
+                ]
+            )
+        )
         self.assertFalse(ticket.activity_ids)
 
     def test_no_event_without_assignee_or_date(self):
