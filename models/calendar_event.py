@@ -5,7 +5,8 @@ from odoo import Command, api, models
 from .support_stage import CLOSED_STATES
 
 # Ticket fields whose change may create, move or remove the assignee's event
-# (the SLA deadline is computed: its compute method asks for the sync itself).
+# (the SLA deadline is computed: its compute method asks for the sync itself,
+# for the companies showing it).
 TICKET_SYNC_FIELDS = {
     "user_id",
     "date_planned_start",
@@ -25,9 +26,16 @@ class CalendarEvent(models.Model):
     _inherit = "calendar.event"
 
     @api.model
-    def _support_ticket_sync_later(self, tickets):
+    def _support_ticket_sync_later(self, tickets, date_field=None):
         """Sync the events of these tickets once, before the commit: a
-        transaction touching a ticket many times (or many tickets) syncs once."""
+        transaction touching a ticket many times (or many tickets) syncs once.
+
+        With `date_field`, only the tickets whose company shows that date.
+        """
+        if date_field:
+            tickets = tickets.filtered(
+                lambda t: t.company_id.support_calendar_date_field == date_field
+            )
         ids = [ticket_id for ticket_id in tickets.ids if isinstance(ticket_id, int)]
         if not ids:
             return

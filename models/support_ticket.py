@@ -482,7 +482,7 @@ class SupportTicket(models.Model):
                 ticket.sla_status = "ongoing"
             else:
                 ticket.sla_status = "reached"
-        self.env["calendar.event"]._support_ticket_sync_later(self)
+        self.env["calendar.event"]._support_ticket_sync_later(self, "sla_deadline")
 
     @api.depends("type_id")
     def _compute_team_id(self):

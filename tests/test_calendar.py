@@ -83,6 +83,8 @@ class TestTicketCalendar(SupportDeskCommon):
         )
         settings.execute()
         self.assertEqual(self.company.support_calendar_date_field, "sla_deadline")
+        arch = settings.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="support_calendar_date_field"', arch)
 
     # Events in the assignee's calendar
 
