@@ -15,6 +15,7 @@
         "hr_timesheet",
         "maintenance",
         "phone_validation",
+        "base_import",
     ],
     "data": [
         "security/support_desk_security.xml",
@@ -27,6 +28,7 @@
         "data/ir_cron_data.xml",
         "data/mail_template_sla_data.xml",
         "views/support_ticket_views.xml",
+        "views/support_ticket_calendar_views.xml",
         "views/support_team_views.xml",
         "views/support_stage_views.xml",
         "views/support_ticket_type_views.xml",

@@ -67,3 +67,6 @@ class ResConfigSettings(models.TransientModel):
     support_mail_footer = fields.Html(
         related="company_id.support_mail_footer", readonly=False
     )
+    support_calendar_date_field = fields.Selection(
+        related="company_id.support_calendar_date_field", readonly=False
+    )

@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .calendar_event import TICKET_SYNC_FIELDS
 from .mail_thread import TICKET_REF_RE
 from .support_stage import CLOSED_STATES
 
@@ -336,6 +337,15 @@ class SupportTicket(models.Model):
         string="Last Reply", readonly=True, copy=False, index=True
     )
     closing_note = fields.Html()
+    calendar_event_id = fields.Many2one(
+        "calendar.event",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="base.group_user",
+        help="The event showing this ticket in its assignee's calendar.",
+    )
 
     # Tracking (timesheet lines)
     timesheet_ids = fields.One2many(
@@ -472,6 +482,7 @@ class SupportTicket(models.Model):
                 ticket.sla_status = "ongoing"
             else:
                 ticket.sla_status = "reached"
+        self.env["calendar.event"]._support_ticket_sync_later(self, "sla_deadline")
 
     @api.depends("type_id")
     def _compute_team_id(self):
@@ -746,6 +757,7 @@ class SupportTicket(models.Model):
             tickets._support_send_acknowledgement()
             tickets._support_notify_rules_on_create()
         self._support_systray_notify(tickets._support_systray_users())
+        self.env["calendar.event"]._support_ticket_sync_later(tickets)
         return tickets
 
     def write(self, vals):
@@ -789,12 +801,16 @@ class SupportTicket(models.Model):
             "final_partner_id",
         } & vals.keys():
             self._sla_apply()
+        if TICKET_SYNC_FIELDS & vals.keys():
+            self.env["calendar.event"]._support_ticket_sync_later(self)
         return res
 
     def unlink(self):
         users = self._support_systray_users()
+        events = self.sudo().calendar_event_id
         res = super().unlink()
         self._support_systray_notify(users)
+        events.exists().unlink()
         return res
 
     def copy_data(self, default=None):

@@ -27,3 +27,5 @@ from . import test_ticket_analysis
 from . import test_mail_gateway
 from . import test_mail_imap
 from . import test_mail_corpus
+from . import test_calendar
+from . import test_import_export
