@@ -47,6 +47,18 @@ def live_bus(test, partner):
         thread.join()
 
 
+# Custom fields of a ticket type used by several tests.
+TYPE_PROPERTIES = [
+    {"name": "serial", "string": "Serial Number", "type": "char"},
+    {
+        "name": "os",
+        "string": "Operating System",
+        "type": "selection",
+        "selection": [["linux", "Linux"], ["win", "Windows"]],
+    },
+]
+
+
 class SupportDeskCommon(TransactionCase):
     """Users of every role, two teams and two customers."""
 

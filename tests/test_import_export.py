@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import SupportDeskCommon
+from .common import TYPE_PROPERTIES, SupportDeskCommon
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["Title", "Account", "Type", "Priority", "Team", "Tags"]
@@ -265,15 +265,7 @@ class TestImportExport(SupportDeskCommon):
             {
                 "name": "Imp With Fields",
                 "is_default": True,
-                "ticket_properties_definition": [
-                    {"name": "serial", "string": "Serial Number", "type": "char"},
-                    {
-                        "name": "os",
-                        "string": "Operating System",
-                        "type": "selection",
-                        "selection": [["linux", "Linux"], ["win", "Windows"]],
-                    },
-                ],
+                "ticket_properties_definition": TYPE_PROPERTIES,
             }
         )
         visible = self._create_ticket(

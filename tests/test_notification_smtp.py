@@ -153,6 +153,28 @@ class TestNotificationSmtp(SupportDeskCommon):
         self.assertEqual(msg["Auto-Submitted"], "auto-generated")
         self.assertIn(ticket.number, msg["Subject"])
 
+    def _inbound_reply(self, key, body):
+        """Anna answers the ticket by mail, her boss in Cc; returns who got it."""
+        self.ticket.message_post(
+            body="Opened", message_type="comment", subtype_xmlid="mail.mt_comment",
+            message_id=f"<smtp-thread-{key}@support.example.com>",
+        )  # fmt: skip
+        raw = (
+            "From: Anna Rossi <anna@acme.example>\r\n"
+            "To: helpdesk@support.example.com\r\n"
+            "Cc: Boss <boss@acme.example>\r\n"
+            "Subject: Re: Printer broken\r\n"
+            f"Message-ID: <anna-reply-{key}@acme.example>\r\n"
+            f"In-Reply-To: <smtp-thread-{key}@support.example.com>\r\n"
+            "Date: Tue, 01 Dec 2026 09:00:00 +0100\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{body}\r\n"
+        ).encode()
+        with self._deliver():
+            gateway = self.env["mail.thread"].with_context(mail_notify_force_send=False)
+            self.assertEqual(gateway.message_process(False, raw), self.ticket.id)
+        return self._rcpts()
+
     def test_inbound_reply_only_new_addresses(self):
         """A customer's reply is relayed to the followers, except those who were
         already To/Cc of that mail; the sender never gets it back."""
@@ -162,25 +184,7 @@ class TestNotificationSmtp(SupportDeskCommon):
         self.ticket.message_subscribe(
             partner_ids=(boss | colleague | self.customer_contact).ids
         )
-        self.ticket.message_post(
-            body="Opened", message_type="comment", subtype_xmlid="mail.mt_comment",
-            message_id="<smtp-thread@support.example.com>",
-        )  # fmt: skip
-        raw = (
-            b"From: Anna Rossi <anna@acme.example>\r\n"
-            b"To: helpdesk@support.example.com\r\n"
-            b"Cc: Boss <boss@acme.example>\r\n"
-            b"Subject: Re: Printer broken\r\n"
-            b"Message-ID: <anna-reply-1@acme.example>\r\n"
-            b"In-Reply-To: <smtp-thread@support.example.com>\r\n"
-            b"Date: Tue, 01 Dec 2026 09:00:00 +0100\r\n"
-            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-            b"It prints again, thanks.\r\n"
-        )
-        with self._deliver():
-            gateway = self.env["mail.thread"].with_context(mail_notify_force_send=False)
-            self.assertEqual(gateway.message_process(False, raw), self.ticket.id)
-        rcpts = self._rcpts()
+        rcpts = self._inbound_reply(1, "It prints again, thanks.")
         self.assertIn("col@acme.example", rcpts)
         self.assertNotIn("boss@acme.example", rcpts)
         self.assertNotIn("anna@acme.example", rcpts)
@@ -192,21 +196,4 @@ class TestNotificationSmtp(SupportDeskCommon):
             {"name": "Boss", "email": "boss@acme.example"}
         )
         self.ticket.message_subscribe(partner_ids=boss.ids)
-        self.ticket.message_post(
-            body="Opened", message_type="comment", subtype_xmlid="mail.mt_comment",
-            message_id="<smtp-thread-2@support.example.com>",
-        )  # fmt: skip
-        raw = (
-            b"From: Anna Rossi <anna@acme.example>\r\n"
-            b"To: helpdesk@support.example.com\r\n"
-            b"Cc: Boss <boss@acme.example>\r\n"
-            b"Subject: Re: Printer broken\r\n"
-            b"Message-ID: <anna-reply-2@acme.example>\r\n"
-            b"In-Reply-To: <smtp-thread-2@support.example.com>\r\n"
-            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-            b"Still broken.\r\n"
-        )
-        with self._deliver():
-            gateway = self.env["mail.thread"].with_context(mail_notify_force_send=False)
-            gateway.message_process(False, raw)
-        self.assertIn("boss@acme.example", self._rcpts())
+        self.assertIn("boss@acme.example", self._inbound_reply(2, "Still broken."))

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import SupportDeskCommon
+from .common import TYPE_PROPERTIES, SupportDeskCommon
 
 
 @tagged("post_install", "-at_install")
@@ -16,15 +16,7 @@ class TestTicketProperties(SupportDeskCommon):
             {
                 "name": "Hardware",
                 "is_default": True,
-                "ticket_properties_definition": [
-                    {"name": "serial", "string": "Serial Number", "type": "char"},
-                    {
-                        "name": "os",
-                        "string": "Operating System",
-                        "type": "selection",
-                        "selection": [["linux", "Linux"], ["win", "Windows"]],
-                    },
-                ],
+                "ticket_properties_definition": TYPE_PROPERTIES,
             }
         )
         cls.type_sw = Type.create(
