@@ -624,12 +624,21 @@ def portal_figure(side, odoo_args, args):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _i in range(120):
+        for _i in range(240):
             try:
                 requests.get(url + "/web/login", timeout=2)
                 break
             except requests.RequestException:
+                if server.poll() is not None:
+                    break
                 time.sleep(0.5)
+        else:
+            server.poll()
+        if server.returncode is not None:
+            log.flush()
+            with open(log.name) as failed:
+                tail = failed.read()[-3000:]
+            raise RuntimeError(f"{side.label}: the portal server stopped:\n{tail}")
         sessions = []
         for _i in range(args.portal_clients):
             session = requests.Session()
