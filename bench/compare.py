@@ -49,7 +49,10 @@ PASSWORD = "bench-Password-1"  # noqa: S105 - throwaway database
 
 
 def parse():
-    odoo_args, _sep, bench_args = " ".join(sys.argv[1:]).partition(" -- ")
+    argv = sys.argv[1:]
+    # Odoo's options, then "--" and the benchmark's own (maybe none).
+    split = argv.index("--") if "--" in argv else len(argv)
+    odoo_args, bench_args = " ".join(argv[:split]), " ".join(argv[split + 1 :])
     parser = argparse.ArgumentParser()
     parser.add_argument("--ours", required=True)
     parser.add_argument("--oca", required=True)
@@ -681,8 +684,9 @@ def portal_figure(side, odoo_args, args):
         elapsed = time.perf_counter() - started
         return len(latencies) / elapsed, percentile(latencies, 0.95), len(errors)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
         log.close()
 
 
