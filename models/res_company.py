@@ -44,7 +44,7 @@ class ResCompany(models.Model):
     def _support_public_mail_domain_set(self):
         self.ensure_one()
         text = (self.support_public_mail_domains or "").lower()
-        return {d.strip().lstrip("@") for d in text.replace(";", ",").split(",")} - {""}
+        return {d.lstrip("@") for d in self.env["support.ticket"]._split_emails(text)}
 
     def _support_pbx_country(self):
         self.ensure_one()
@@ -79,7 +79,8 @@ class ResCompany(models.Model):
         string="Incoming Mails per Sender per Hour",
         default=20,
         help="Mails from one sender beyond this number within an hour open or update "
-        "no ticket: they are dropped and logged (out-of-office storms). 0 = no limit.",
+        "no ticket: they are dropped and logged (out-of-office storms). "
+        "0 or less: no limit.",
     )
     support_public_mail_domains = fields.Text(
         string="Public Mail Domains",

@@ -362,9 +362,15 @@ class ResPartner(models.Model):
     @api.model
     def _support_find_by_email_domain(self, domain):
         """The company owning mail ``domain``: a company with that domain, else
-        the company of a contact with that domain."""
+        the company of a contact with that domain (never a private person who
+        happens to share it)."""
         partner = self.search(
-            [("support_email_domain", "=", domain.lower())],
+            [
+                ("support_email_domain", "=", domain.lower()),
+                "|",
+                ("is_company", "=", True),
+                ("parent_id", "!=", False),
+            ],
             order="is_company desc, id",
             limit=1,
         )

@@ -65,7 +65,6 @@ class SupportTeam(models.Model):
         help="Project of the time tracked on the team's tickets when neither the "
         "ticket nor its contract names one.",
     )
-    open_ticket_count = fields.Integer(compute="_compute_open_ticket_count")
     # Team overview: counts of the tickets the user can read, never stored.
     overview_open_count = fields.Integer(
         string="Open", compute="_compute_overview_counts"
@@ -117,21 +116,6 @@ class SupportTeam(models.Model):
         domain="[('share', '=', False)]",
         help="User who follows (and so can read) the tickets opened by mail.",
     )
-
-    @api.depends("ticket_ids.state")
-    def _compute_open_ticket_count(self):
-        counts = dict(
-            self.env["support.ticket"]._read_group(
-                [
-                    ("team_id", "in", self.ids),
-                    ("state", "not in", ("done", "cancelled")),
-                ],
-                ["team_id"],
-                ["__count"],
-            )
-        )
-        for team in self:
-            team.open_ticket_count = counts.get(team, 0)
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_overview_counts(self):

@@ -2137,7 +2137,7 @@ class SupportTicket(models.Model):
     def _support_mail_rate_exceeded(self, message_dict, sender):
         """Whether the sender already wrote the company's hourly maximum."""
         limit = self.env.company.support_mail_rate_limit
-        if not limit or not sender:
+        if limit <= 0 or not sender:
             return False
         domain = [
             ("model", "=", "support.ticket"),

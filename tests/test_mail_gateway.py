@@ -97,6 +97,17 @@ class TestMailGateway(SupportMailCommon):
         self.assertIn(self.agent_b.partner_id, ticket.message_partner_ids)
         self.assertTrue(ticket.with_user(self.agent_b).has_access("read"))
 
+    def test_domain_of_a_private_person_is_no_company(self):
+        mario = self.env["res.partner"].create(
+            {"name": "Mario", "email": "mario@studio.example"}
+        )
+        ticket = self.Ticket.browse(
+            self._process(make_mail(sender="Luigi <luigi@studio.example>"))
+        )
+        self.assertNotEqual(ticket.partner_id, mario)
+        self.assertEqual(ticket.partner_id.name, "studio.example")
+        self.assertNotEqual(ticket.partner_contact_id.parent_id, mario)
+
     def test_contract_by_domain(self):
         contract = self.env["support.contract"].create(
             {"name": "ACME 2026", "partner_id": self.customer.id, "state": "active"}
@@ -230,6 +241,11 @@ class TestMailGateway(SupportMailCommon):
         self.assertEqual(len(drops), 3)
         # others still get through
         self.assertTrue(self._process(make_mail(sender="calm@acme.example")))
+        # 0 or less: no limit
+        self.company.support_mail_rate_limit = -1
+        self.assertTrue(
+            self._process(make_mail(subject="Mail 9", sender="flood@acme.example"))
+        )
 
     def test_many_tickets_by_other_channels_no_loop(self):
         """Odoo's own loop guard counts every ticket of the sender (by any

@@ -235,6 +235,6 @@ class TestTicket(SupportDeskCommon):
     def test_team_open_ticket_count(self):
         self._create_ticket(team_id=self.team_a.id)
         self._create_ticket(team_id=self.team_a.id, stage_id=self.stage_done.id)
-        self.assertEqual(self.team_a.open_ticket_count, 1)
+        self.assertEqual(self.team_a.overview_open_count, 1)
         action = self.team_a.action_view_open_tickets()
         self.assertEqual(action["domain"], [("team_id", "=", self.team_a.id)])
