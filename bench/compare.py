@@ -448,24 +448,32 @@ class Ours(Side):
         return columns, rows()
 
     def searchpanel(self, Model, domain):
-        # the search panel of the view: (counters, expand) per field
-        fields_ = {
-            "priority_id": (True, False),
-            "state": (True, False),
-            "type_id": (False, True),
-            "team_id": (True, False),
-            "tracking_status": (False, True),
-        }
+        """What the web client asks for the search panel of the default search
+        view: one call per field, with the view's counters and expand options."""
+        from lxml import etree
+
+        arch = Model.get_views([(False, "search")])["views"]["search"]["arch"]
+        calls = [
+            (
+                node.get("name"),
+                node.get("select") == "multi",
+                node.get("enable_counters") == "1",
+                node.get("expand") == "1",
+            )
+            for node in etree.fromstring(arch).iterfind(".//searchpanel/field")
+        ]
 
         def panel():
             Model.env.invalidate_all()
-            for name, (counters, expand) in fields_.items():
-                Model.search_panel_select_range(
+            for name, multi, counters, expand in calls:
+                method = (
+                    Model.search_panel_select_multi_range
+                    if multi
+                    else Model.search_panel_select_range
+                )
+                method(
                     name, search_domain=domain, enable_counters=counters, expand=expand
                 )
-            Model.search_panel_select_multi_range(
-                "tag_ids", search_domain=domain, enable_counters=True, expand=False
-            )
 
         return panel
 

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from .calendar_event import TICKET_SYNC_FIELDS
@@ -1393,6 +1394,43 @@ class SupportTicket(models.Model):
             if in_charge.id == uid:
                 counts["in_charge"] += count
         return counts
+
+    @api.model
+    def _search_panel_domain_image(
+        self, field_name, domain, set_count=False, limit=False
+    ):
+        """The search panel's counters, grouped on the column alone.
+
+        Odoo's ``read_group`` orders the groups through a join on the comodel
+        (priority, team), which costs a fifth of each counter on the open
+        tickets of a large desk; the few groups are ordered here instead.
+        """
+        field = self._fields[field_name]
+        if field.type not in ("many2one", "selection"):
+            return super()._search_panel_domain_image(
+                field_name, domain, set_count=set_count, limit=limit
+            )
+        groups = self._read_group(
+            expression.AND([domain, [(field_name, "!=", False)]]),
+            [field_name],
+            ["__count"],
+        )
+        if field.type == "many2one":
+            counts = {value.id: count for value, count in groups}
+            values = self.env[field.comodel_name].browse(counts).sudo().sorted()
+            images = [(value.id, value.display_name) for value in values]
+        else:
+            labels = dict(field._description_selection(self.env))
+            counts = dict(groups)
+            images = [(value, labels.get(value, value)) for value, _label in groups]
+        if limit:
+            images = images[:limit]
+        image = {}
+        for value, display_name in images:
+            image[value] = {"id": value, "display_name": display_name}
+            if set_count:
+                image[value]["__count"] = counts[value]
+        return image
 
     def _support_systray_users(self):
         return (self.user_id | self.in_charge_user_id).filtered(lambda u: not u.share)

@@ -1,5 +1,6 @@
 import json
 
+from lxml import etree
 from markupsafe import Markup
 
 from odoo import Command, fields
@@ -500,3 +501,85 @@ class TestUnreadMarks(WorkspaceCommon):
         with self.assertQueryCount(1):
             values = tickets.mapped("is_unread")
         self.assertEqual(values, [False, True, True, True, True])
+
+
+@tagged("post_install", "-at_install")
+class TestSearchPanel(WorkspaceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.priorities = cls.env["support.priority"].search([], order="sequence, id")
+        cls.low, cls.high = cls.priorities[0], cls.priorities[-1]
+        for priority, team, count in (
+            (cls.low, cls.team_a, 2),
+            (cls.high, cls.team_a, 1),
+            (cls.high, cls.team_b, 3),
+        ):
+            for _n in range(count):
+                cls._create_ticket(priority_id=priority.id, team_id=team.id)
+        cls.closed = cls._create_ticket(priority_id=cls.low.id, team_id=cls.team_a.id)
+        cls.closed.stage_id = cls.stage_done
+        # the demo data has tickets of its own: count only this test's teams
+        cls.open_domain = [
+            ("state", "in", ("new", "in_progress", "on_hold")),
+            ("team_id", "in", (cls.team_a | cls.team_b).ids),
+        ]
+
+    def _panel(self, user, field, **kwargs):
+        Ticket = self.env["support.ticket"].with_user(user)
+        values = Ticket.search_panel_select_range(
+            field, search_domain=self.open_domain, enable_counters=True, **kwargs
+        )["values"]
+        return [
+            (value["id"], value["display_name"], value["__count"]) for value in values
+        ]
+
+    def test_priority_counters_in_priority_order(self):
+        self.assertEqual(
+            self._panel(self.manager, "priority_id"),
+            [
+                (self.low.id, self.low.display_name, 2),
+                (self.high.id, self.high.display_name, 4),
+            ],
+        )
+
+    def test_counters_follow_record_rules(self):
+        # Agent A sees Team A's tickets only: Team B's three never count.
+        self.assertEqual(
+            self._panel(self.agent, "priority_id"),
+            [
+                (self.low.id, self.low.display_name, 2),
+                (self.high.id, self.high.display_name, 1),
+            ],
+        )
+        self.assertEqual(
+            self._panel(self.agent, "team_id"),
+            [(self.team_a.id, "Team A", 3)],
+        )
+
+    def test_selection_counters_with_labels(self):
+        values = self._panel(self.manager, "state")
+        labels = dict(
+            self.env["support.ticket"]._fields["state"]._description_selection(self.env)
+        )
+        self.assertIn(("new", labels["new"], 6), values)
+        self.assertNotIn("done", [value[0] for value in values])
+
+    def test_limit_keeps_the_first_values(self):
+        Ticket = self.env["support.ticket"].with_user(self.manager)
+        image = Ticket._search_panel_domain_image(
+            "priority_id", self.open_domain, set_count=True, limit=1
+        )
+        self.assertEqual(list(image), [self.low.id])
+        self.assertEqual(image[self.low.id]["__count"], 2)
+
+    def test_view_counts_only_priority_and_state(self):
+        arch = self.env["support.ticket"].get_views([(False, "search")])["views"][
+            "search"
+        ]["arch"]
+        counted = {
+            node.get("name")
+            for node in etree.fromstring(arch).iterfind(".//searchpanel/field")
+            if node.get("enable_counters") == "1"
+        }
+        self.assertEqual(counted, {"priority_id", "state"})
