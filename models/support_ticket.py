@@ -75,14 +75,12 @@ class SupportTicket(models.Model):
         "res.partner",
         string="Account",
         tracking=True,
-        index=True,
         check_company=True,
         domain="[('parent_id', '=', False)]",
     )
     partner_contact_id = fields.Many2one(
         "res.partner",
         string="Account Contact",
-        index="btree_not_null",
         check_company=True,
     )
     final_partner_id = fields.Many2one(
@@ -239,6 +237,14 @@ class SupportTicket(models.Model):
         string="Followed or Shared with Me",
         compute="_compute_is_followed_or_shared",
         search="_search_is_followed_or_shared",
+    )
+    is_followed_or_shared_not_own = fields.Boolean(
+        string="Followed or Shared with Me, Not Mine",
+        compute="_compute_is_followed_or_shared",
+        search="_search_is_followed_or_shared_not_own",
+        help="Technical: the followed or shared tickets whose Account or Account "
+        "Contact is not the user. The portal rule grants those by itself; customers "
+        "follow all their own tickets, which would make its list of ids huge.",
     )
 
     # Links
@@ -439,6 +445,42 @@ class SupportTicket(models.Model):
                     open_states,
                 )
             )
+        # Account and contact with the id: the portal rule's "followed, not
+        # mine" anti-joins read only these indexes (see
+        # _support_followed_or_shared_ids); they replace the columns' own.
+        self.env.cr.execute(
+            "DROP INDEX IF EXISTS support_ticket__partner_id_index, "
+            "support_ticket__partner_contact_id_index"
+        )
+        for name, table, columns, where in (
+            (
+                "support_ticket_partner_idx",
+                "support_ticket",
+                "partner_id, id",
+                "partner_id IS NOT NULL",
+            ),
+            (
+                "support_ticket_partner_contact_idx",
+                "support_ticket",
+                "partner_contact_id, id",
+                "partner_contact_id IS NOT NULL",
+            ),
+            (
+                "support_ticket_mail_followers_partner_idx",
+                "mail_followers",
+                "partner_id, res_id",
+                "res_model = 'support.ticket'",
+            ),
+        ):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s",
+                    SQL.identifier(name),
+                    SQL.identifier(table),
+                    SQL(columns),
+                    SQL(where),
+                )
+            )
 
     @api.depends("team_id")
     def _compute_company_id(self):
@@ -519,11 +561,22 @@ class SupportTicket(models.Model):
             ticket.access_url = f"/my/tickets/{ticket.id}"
 
     @api.depends_context("uid")
-    @api.depends("message_partner_ids", "shared_user_ids", "shared_team_ids")
+    @api.depends(
+        "message_partner_ids",
+        "shared_user_ids",
+        "shared_team_ids",
+        "partner_id",
+        "partner_contact_id",
+    )
     def _compute_is_followed_or_shared(self):
-        followed = set(self._search_is_followed_or_shared("=", True)[0][2])
+        followed = set(self._support_followed_or_shared_ids())
+        partner = self.env.user.partner_id
         for ticket in self:
             ticket.is_followed_or_shared = ticket.id in followed
+            ticket.is_followed_or_shared_not_own = (
+                ticket.id in followed
+                and partner not in (ticket.partner_id, ticket.partner_contact_id)
+            )
 
     def _search_is_followed_or_shared(self, operator, value):
         """Tickets the user follows or that are shared with them or their teams.
@@ -532,28 +585,60 @@ class SupportTicket(models.Model):
         (team, assignee...): PostgreSQL can then combine index scans instead of
         running subqueries for every ticket row.
         """
+        return self._support_followed_or_shared_domain(operator, value)
+
+    def _search_is_followed_or_shared_not_own(self, operator, value):
+        return self._support_followed_or_shared_domain(operator, value, not_own=True)
+
+    def _support_followed_or_shared_domain(self, operator, value, not_own=False):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on 'Followed or Shared'."))
-        user = self.env.user
-        self.env["mail.followers"].flush_model(["res_model", "res_id", "partner_id"])
-        self.flush_model(["shared_user_ids", "shared_team_ids"])
-        self.env.cr.execute(
-            SQL(
-                "SELECT res_id FROM mail_followers "
-                "WHERE res_model = %s AND partner_id = %s "
-                "UNION SELECT ticket_id FROM support_ticket_shared_user_rel "
-                "WHERE user_id = %s "
-                "UNION SELECT ticket_id FROM support_ticket_shared_team_rel "
-                "WHERE team_id = ANY(%s)",
-                self._name,
-                user.partner_id.id,
-                user.id,
-                user.sudo().support_team_ids.ids,
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = self._support_followed_or_shared_ids(not_own=not_own)
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", ids)]
+
+    def _support_followed_or_shared_ids(self, not_own=False):
+        """Ids of the tickets the user follows or that are shared with them or
+        their teams; with ``not_own``, without those whose Account or Account
+        Contact is the user (anti-joins on index-only scans, see ``init``)."""
+        user = self.env.user
+        partner_id = user.partner_id.id
+        self.env["mail.followers"].flush_model(["res_model", "res_id", "partner_id"])
+        self.flush_model(["shared_user_ids", "shared_team_ids"])
+        if not_own:
+            self.flush_model(["partner_id", "partner_contact_id"])
+
+        def mine_excluded(column):
+            # per branch: the followers' one then merges two sorted index scans
+            if not not_own:
+                return SQL()
+            return SQL(
+                " AND NOT EXISTS (SELECT 1 FROM support_ticket t"
+                " WHERE t.partner_contact_id = %(partner)s AND t.id = %(column)s)"
+                " AND NOT EXISTS (SELECT 1 FROM support_ticket t"
+                " WHERE t.partner_id = %(partner)s AND t.id = %(column)s)",
+                partner=partner_id,
+                column=SQL(column),
+            )
+
+        self.env.cr.execute(
+            SQL(
+                "SELECT res_id FROM mail_followers"
+                " WHERE res_model = %s AND partner_id = %s%s"
+                " UNION SELECT ticket_id FROM support_ticket_shared_user_rel"
+                " WHERE user_id = %s%s"
+                " UNION SELECT ticket_id FROM support_ticket_shared_team_rel"
+                " WHERE team_id = ANY(%s)%s",
+                self._name,
+                partner_id,
+                mine_excluded("mail_followers.res_id"),
+                user.id,
+                mine_excluded("support_ticket_shared_user_rel.ticket_id"),
+                user.sudo().support_team_ids.ids,
+                mine_excluded("support_ticket_shared_team_rel.ticket_id"),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.depends("date_deadline", "state", "sla_resolution_failed")
     def _compute_is_expired(self):

@@ -97,6 +97,44 @@ class TestTicketAccess(SupportDeskCommon):
         with self.assertRaises(UserError):
             Ticket.search([("is_followed_or_shared", "in", [True])])
 
+    def test_followed_or_shared_not_own(self):
+        """The portal rule's branch leaves out the user's own tickets (the rule
+        grants them by itself) and keeps every other followed or shared one."""
+        portal_partner = self.portal_user.partner_id
+        account = self._create_ticket(name="As account", partner_id=portal_partner.id)
+        portal_partner.parent_id = self.other_customer
+        own = self._create_ticket(
+            name="As contact",
+            partner_id=self.other_customer.id,
+            partner_contact_id=portal_partner.id,
+        )
+        followed = self.ticket_b
+        shared = self.ticket_none
+        (own | account | followed).message_subscribe(partner_ids=portal_partner.ids)
+        shared.shared_user_ids = self.portal_user
+        Ticket = self.env["support.ticket"].with_user(self.portal_user)
+        tickets = self.all_tickets | own | account
+        domain = [("id", "in", tickets.ids)]
+        # as the portal user, record rules aside (sudo keeps the user)
+        as_portal = Ticket.sudo()
+        self.assertEqual(
+            as_portal.search(domain + [("is_followed_or_shared", "=", True)]),
+            own | account | followed | shared,
+        )
+        self.assertEqual(
+            as_portal.search(domain + [("is_followed_or_shared_not_own", "=", True)]),
+            followed | shared,
+        )
+        self.assertTrue(
+            followed.with_user(self.portal_user).is_followed_or_shared_not_own
+        )
+        self.assertFalse(own.with_user(self.portal_user).is_followed_or_shared_not_own)
+        self.assertTrue(own.with_user(self.portal_user).is_followed_or_shared)
+        # and the portal rule still shows all four to the customer
+        self.assertEqual(Ticket.search(domain), own | account | followed | shared)
+        followed.message_unsubscribe(partner_ids=portal_partner.ids)
+        self.assertEqual(Ticket.search(domain), own | account | shared)
+
     def test_hidden_ticket_cannot_be_read_or_written(self):
         with self.assertRaises(AccessError):
             self.ticket_b.with_user(self.agent).read(["name"])
