@@ -27,3 +27,6 @@ from . import support_mail_drop
 from . import mail_thread
 from . import calendar_event
 from . import ir_actions_act_window
+from . import resource_calendar
+from . import resource_calendar_attendance
+from . import resource_calendar_leaves

@@ -835,13 +835,16 @@ class SupportTicket(models.Model):
             .create(vals_list)
             .with_env(self.env)
         )
+        automated = self.env.context.get("support_mail_automated")
+        notices = {} if automated else tickets._support_creation_recipients()
         if not self.env.context.get("mail_create_nolog"):
-            tickets._support_log_creation()
+            # the creation message also tells whom the rules name (popped)
+            tickets._support_log_creation(notices)
         tickets._sla_apply()
         tickets._sync_related_tickets()
-        if not self.env.context.get("support_mail_automated"):
+        if not automated:
             tickets._support_send_acknowledgement()
-            tickets._support_notify_rules_on_create()
+            tickets._support_notify_rules_on_create(notices)
         self._support_systray_notify(tickets._support_systray_users())
         self.env["calendar.event"]._support_ticket_sync_later(tickets)
         return tickets
@@ -1713,31 +1716,36 @@ class SupportTicket(models.Model):
             or self.env.user.email_formatted
         )
 
-    def _support_notify_rules_on_create(self):
-        """Tell whom the creation rules name; one batch of messages for all the
-        tickets, and one mail per recipient (see ``_support_post_and_deliver``)."""
+    def _support_creation_recipients(self):
+        """{ticket id: partners} the creation rules name, for these tickets."""
         rules = self.env["support.notification.rule"]._search_rules("create")
         if not rules:
-            return
-        entries = []
+            return {}
+        recipients = {}
         for ticket in self:
             partners = ticket._support_filter_partners(
                 rules._filter_ticket(ticket)._get_partners(ticket),
                 sender=ticket.email_from,
             )
             if partners:
-                entries.append((ticket._support_creation_notice_vals(), partners))
+                recipients[ticket.id] = partners
+        return recipients
+
+    def _support_notify_rules_on_create(self, recipients):
+        """Tell whom the creation rules name when the creation message could
+        not (no creation log, or a log posted to its followers): one batch of
+        notices, one mail per recipient (see ``_support_post_and_deliver``)."""
         self._support_post_and_deliver(
-            entries,
+            [
+                (ticket._support_creation_notice_vals(), recipients[ticket.id])
+                for ticket in self
+                if ticket.id in recipients
+            ],
             lambda count: self.env._("%(count)s new tickets", count=count),
         )
 
     def _support_creation_notice_vals(self):
         self.ensure_one()
-        if self.user_id:
-            subject = self.env._("New ticket: %s", self.display_name)
-        else:
-            subject = self.env._("New ticket to assign: %s", self.display_name)
         author = self._support_xmlid_record("base.partner_root")
         return {
             "model": self._name,
@@ -1745,14 +1753,24 @@ class SupportTicket(models.Model):
             "record_name": self.display_name,
             "author_id": author.id,
             "email_from": author.email_formatted,
-            "subject": subject,
-            "body": self.env["ir.qweb"]._render(
-                "support_desk.ticket_created_notice", {"ticket": self}
-            ),
+            "subject": self._support_creation_notice_subject(),
+            "body": self._support_creation_notice_body(),
             "message_type": "user_notification",
             "subtype_id": self._support_xmlid_record("mail.mt_note").id,
             "is_internal": True,
         }
+
+    def _support_creation_notice_subject(self):
+        self.ensure_one()
+        if self.user_id:
+            return self.env._("New ticket: %s", self.display_name)
+        return self.env._("New ticket to assign: %s", self.display_name)
+
+    def _support_creation_notice_body(self):
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "support_desk.ticket_created_notice", {"ticket": self}
+        )
 
     @api.model
     def _support_post_and_deliver(self, entries, digest_subject):
@@ -1782,8 +1800,20 @@ class SupportTicket(models.Model):
                 ]
             )
         )
+        self._support_deliver(
+            messages, [partners for _values, partners in entries], digest_subject
+        )
+        return messages
+
+    @api.model
+    def _support_deliver(self, messages, recipients, digest_subject, mail_bodies=None):
+        """Deliver each of ``messages`` to its partners in ``recipients`` (same
+        order): inbox notifications, or one mail per partner with all the
+        messages meant for them; ``mail_bodies`` ({message: html}) replaces a
+        message's body in the mails."""
+        mail_bodies = mail_bodies or {}
         per_partner = defaultdict(lambda: self.env["mail.message"])
-        for message, (_values, partners) in zip(messages, entries, strict=True):
+        for message, partners in zip(messages, recipients, strict=True):
             for partner in partners:
                 per_partner[partner] |= message
         inbox_vals, mail_vals, mailed = [], [], []
@@ -1807,7 +1837,10 @@ class SupportTicket(models.Model):
             if not partner.email:
                 continue
             mail = {
-                "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
+                "body_html": Markup("<hr/>").join(
+                    mail_bodies.get(message) or message.body
+                    for message in partner_messages
+                ),
                 "email_from": email_from,
                 "recipient_ids": [Command.link(partner.id)],
                 "headers": repr({"Auto-Submitted": "auto-generated"}),
@@ -1841,12 +1874,17 @@ class SupportTicket(models.Model):
             ]
         if notification_vals:
             self.env["mail.notification"].sudo().create(notification_vals)
-        return messages
 
-    def _support_log_creation(self):
+    def _support_log_creation(self, notices=None):
         """The "Ticket opened" message. Odoo posts it ticket by ticket (a full
         notification each); only tickets with a follower subscribed to it need
-        that, the others get it in one batch."""
+        that, the others get it in one batch.
+
+        ``notices`` ({ticket id: partners}, from the creation rules): the batched
+        messages also notify those partners, who get the notice's subject and
+        body by mail; their entries are popped (one message instead of two).
+        """
+        notices = {} if notices is None else notices
         subtype = self._creation_subtype()
         author = self.env.user.partner_id
         told = set()
@@ -1872,32 +1910,50 @@ class SupportTicket(models.Model):
                 % ticket._creation_message(),
             )
         quiet = self.filtered(lambda t: t.id not in told)
-        if quiet:
-            # as Odoo's _message_log_batch: one generic reply-to for the batch
-            reply_to = self.env["mail.thread"]._notify_get_reply_to(
+        if not quiet:
+            return
+        noticed = quiet.filtered(lambda t: t.id in notices)
+        # as Odoo's _message_log_batch: one generic reply-to for the batch; the
+        # tickets whose message is mailed get their own (their team's alias)
+        reply_to = noticed.sudo()._notify_get_reply_to() if noticed else {}
+        if not all(reply_to.get(ticket.id) for ticket in quiet):
+            reply_to[False] = self.env["mail.thread"]._notify_get_reply_to(
                 default=author.email_formatted
             )[False]
-            quiet.sudo()._message_create(
-                [
-                    {
-                        "model": self._name,
-                        "res_id": ticket.id,
-                        "record_name": ticket.display_name,
-                        "author_id": author.id,
-                        "email_from": author.email_formatted,
-                        "body": Markup(
-                            '<div summary="o_mail_notification"><p>%s</p></div>'
-                        )
-                        % ticket._creation_message(),
-                        "message_type": "notification",
-                        "reply_to": reply_to,
-                        "email_add_signature": False,
-                        "subtype_id": (
-                            subtype or self._support_xmlid_record("mail.mt_note")
-                        ).id,
-                    }
-                    for ticket in quiet
-                ]
+        values_list = []
+        for ticket in quiet:
+            values = {
+                "model": self._name,
+                "res_id": ticket.id,
+                "record_name": ticket.display_name,
+                "author_id": author.id,
+                "email_from": author.email_formatted,
+                "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+                % ticket._creation_message(),
+                "message_type": "notification",
+                "reply_to": reply_to.get(ticket.id) or reply_to[False],
+                "email_add_signature": False,
+                "subtype_id": (
+                    subtype or self._support_xmlid_record("mail.mt_note")
+                ).id,
+            }
+            if ticket in noticed:
+                values.update(
+                    subject=ticket._support_creation_notice_subject(),
+                    partner_ids=notices[ticket.id].ids,
+                )
+            values_list.append(values)
+        messages = quiet.sudo()._message_create(values_list)
+        if noticed:
+            mailed = messages.filtered(lambda m: m.res_id in notices)
+            self._support_deliver(
+                mailed,
+                [notices.pop(message.res_id) for message in mailed],
+                lambda count: self.env._("%(count)s new tickets", count=count),
+                mail_bodies={
+                    message: self.browse(message.res_id)._support_creation_notice_body()
+                    for message in mailed
+                },
             )
 
     def _support_filter_partners(self, partners, sender=None, internal_only=False):

@@ -2,7 +2,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
-from pytz import timezone, utc
+from pytz import utc
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
@@ -23,18 +23,15 @@ class WorkTimeWalker:
 
     def __init__(self, calendar, start):
         self.calendar = calendar
-        self.tz = timezone(calendar.tz or "UTC")
         self.intervals = []  # (start, stop), aware, sorted
         self.stops = []
-        self.start = self.end = start
+        # Windows start at midnight UTC: the tickets of a day share the
+        # calendar's cached windows (resource.calendar._support_work_intervals).
+        self.start = self.end = start.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def _extend(self):
         window_end = self.end + self.WINDOW
-        resource = self.calendar.env["resource.resource"]
-        found = self.calendar._work_intervals_batch(
-            self.end, window_end, resources=resource, tz=self.tz
-        )[resource.id]
-        for start, stop, _meta in found:
+        for start, stop in self.calendar._support_work_intervals(self.end, window_end):
             self.intervals.append((start, stop))
             self.stops.append(stop)
         self.end = window_end
@@ -48,6 +45,8 @@ class WorkTimeWalker:
                 if self.end >= limit:
                     return False
                 self._extend()
+                # a window may start before `start` (windows start at midnight)
+                index = bisect_right(self.stops, start, index)
             begin, stop = self.intervals[index]
             if begin >= limit:
                 return False

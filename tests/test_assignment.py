@@ -136,6 +136,53 @@ class TestAssignment(SupportDeskCommon):
         self.assertIn(self.manager.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
 
+    def test_creation_message_carries_the_notice(self):
+        """One message for "ticket opened" and the rules' notice: the chatter
+        keeps the short log, the administrators' mail the notice's details."""
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        created = ticket.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("support_desk.mt_ticket_new")
+        )
+        self.assertEqual(len(created), 1)
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [
+                    ("model", "=", "support.ticket"),
+                    ("res_id", "=", ticket.id),
+                    ("message_type", "=", "user_notification"),
+                ]
+            )
+        )
+        self.assertIn(self.ticket_admin.partner_id, created.partner_ids)
+        self.assertIn("New ticket to assign", created.subject)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", created.id)])
+        self.assertEqual(mail.recipient_ids, self.ticket_admin.partner_id)
+        self.assertIn("nobody assigned", mail.body_html)
+        self.assertNotIn("nobody assigned", str(created.body))
+
+    def test_separate_notice_when_the_creation_is_posted(self):
+        """A follower subscribed to new tickets gets Odoo's own post of the
+        creation message: the rules' notice then comes as its own message."""
+        subtype = self.env.ref("support_desk.mt_ticket_new")
+        # the team's followers follow its new tickets
+        self.team_a.message_subscribe(
+            partner_ids=self.agent_b.partner_id.ids,
+            subtype_ids=self.env.ref("support_desk.mt_team_ticket_new").ids,
+        )
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        created = ticket.message_ids.filtered(lambda m: m.subtype_id == subtype)
+        self.assertEqual(len(created), 1)
+        self.assertIn(self.agent_b.partner_id, created.notification_ids.res_partner_id)
+        notice = self.env["mail.message"].search(
+            [
+                ("model", "=", "support.ticket"),
+                ("res_id", "=", ticket.id),
+                ("message_type", "=", "user_notification"),
+            ]
+        )
+        self.assertEqual(len(notice), 1)
+        self.assertIn(self.ticket_admin.partner_id, notice.partner_ids)
+
     def test_dashboard_domains(self):
         Ticket = self.env["support.ticket"]
         by_employee = Ticket.with_user(self.employee).create({"name": "E"})

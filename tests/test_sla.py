@@ -125,6 +125,54 @@ class TestSlaWorkingTime(SupportSlaCommon):
         ticket = self._ticket_at(rome("2026-11-20 17:00"))
         self.assertEqual(self._line(ticket).deadline, rome("2026-11-24 12:00"))
 
+    def test_calendar_changes_reach_the_cached_working_time(self):
+        """The working intervals are cached for the server: a new holiday, new
+        hours or another time zone apply to the next ticket at once, a person's
+        time off does not touch them."""
+        friday = rome("2026-11-20 17:00")
+        self.assertEqual(
+            self._line(self._ticket_at(friday)).deadline, rome("2026-11-23 12:00")
+        )
+        employee_leave = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "A person's day off",
+                "calendar_id": self.calendar.id,
+                "resource_id": self.env["resource.resource"]
+                .create({"name": "Someone", "calendar_id": self.calendar.id})
+                .id,
+                "date_from": rome("2026-11-23 00:00"),
+                "date_to": rome("2026-11-23 23:59"),
+            }
+        )
+        self.assertEqual(
+            self._line(self._ticket_at(friday)).deadline, rome("2026-11-23 12:00")
+        )
+        holiday = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": rome("2026-11-23 00:00"),
+                "date_to": rome("2026-11-23 23:59"),
+            }
+        )
+        self.assertEqual(
+            self._line(self._ticket_at(friday)).deadline, rome("2026-11-24 12:00")
+        )
+        holiday.unlink()
+        employee_leave.unlink()
+        self.calendar.attendance_ids.filtered(
+            lambda a: a.dayofweek == "0"
+        ).hour_from = 11
+        self.assertEqual(
+            self._line(self._ticket_at(friday)).deadline, rome("2026-11-23 14:00")
+        )
+        self.calendar.tz = "UTC"
+        # 17:00 Rome is 16:00 UTC: 2 hours on Friday, 2 from 11:00 UTC Monday
+        self.assertEqual(
+            self._line(self._ticket_at(friday)).deadline,
+            datetime(2026, 11, 23, 13, 0),
+        )
+
     def test_weekend_creation_starts_monday(self):
         ticket = self._ticket_at(rome("2026-11-21 11:00"))
         self.assertEqual(ticket.sla_start_date, rome("2026-11-23 09:00"))
