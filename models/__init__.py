@@ -1,3 +1,4 @@
+from . import support_cache_mixin
 from . import res_partner
 from . import res_users
 from . import support_priority

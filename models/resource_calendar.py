@@ -1,23 +1,11 @@
 from pytz import timezone
 
-from odoo import api, models, tools
+from odoo import models, tools
 
 
 class ResourceCalendar(models.Model):
-    _inherit = "resource.calendar"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+    _name = "resource.calendar"
+    _inherit = ["resource.calendar", "support.cache.mixin"]
 
     @tools.ormcache("self.id", "start", "stop")
     def _support_work_intervals(self, start, stop):

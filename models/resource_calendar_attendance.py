@@ -1,19 +1,7 @@
-from odoo import api, models
+from odoo import models
 
 
 class ResourceCalendarAttendance(models.Model):
-    _inherit = "resource.calendar.attendance"
-
     # The SLA's working intervals are cached (resource.calendar).
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+    _name = "resource.calendar.attendance"
+    _inherit = ["resource.calendar.attendance", "support.cache.mixin"]

@@ -16,6 +16,7 @@ class SupportNotificationRule(models.Model):
     """Who gets mail on which ticket event, per origin of the ticket."""
 
     _name = "support.notification.rule"
+    _inherit = ["support.cache.mixin"]  # the rules are cached (_search_rule_ids)
     _description = "Support Notification Rule"
     _order = "sequence, id"
 
@@ -51,19 +52,6 @@ class SupportNotificationRule(models.Model):
         string="Only When Unassigned",
         help="Apply only to tickets that nobody is assigned to.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _search_rules(self, event):
