@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import uninstall_hook
 from .common import SupportDeskCommon
 
 
@@ -238,3 +239,31 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(self.team_a.overview_open_count, 1)
         action = self.team_a.action_view_open_tickets()
         self.assertEqual(action["domain"], [("team_id", "=", self.team_a.id)])
+
+    def test_indexes_and_uninstall_hook(self):
+        """The indexes the rules and lists rely on exist; the one we add to
+        Odoo's followers table goes away on uninstall."""
+
+        def indexes():
+            self.env.cr.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'support_%%'"
+            )
+            return {row[0] for row in self.env.cr.fetchall()}
+
+        expected = {
+            "support_ticket_open_order_idx",
+            "support_ticket_open_cover_idx",
+            "support_ticket_partner_idx",
+            "support_ticket_partner_contact_idx",
+            "support_ticket_mail_followers_partner_idx",
+        }
+        self.assertLessEqual(expected, indexes())
+        self.assertFalse(
+            {
+                "support_ticket__partner_id_index",
+                "support_ticket__partner_contact_id_index",
+            }
+            & indexes()
+        )
+        uninstall_hook(self.env)
+        self.assertNotIn("support_ticket_mail_followers_partner_idx", indexes())
