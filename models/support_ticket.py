@@ -162,14 +162,12 @@ class SupportTicket(models.Model):
         "res.users",
         string="Assigned to",
         tracking=True,
-        index=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     in_charge_user_id = fields.Many2one(
         "res.users",
         string="In Charge",
         tracking=True,
-        index=True,
         copy=False,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
@@ -178,7 +176,6 @@ class SupportTicket(models.Model):
         string="Opened by",
         default=lambda self: self.env.user,
         readonly=True,
-        index=True,
         copy=False,
     )
     can_assign = fields.Boolean(compute="_compute_assign_scope")
@@ -242,9 +239,11 @@ class SupportTicket(models.Model):
         string="Followed or Shared with Me, Not Mine",
         compute="_compute_is_followed_or_shared",
         search="_search_is_followed_or_shared_not_own",
-        help="Technical: the followed or shared tickets whose Account or Account "
-        "Contact is not the user. The portal rule grants those by itself; customers "
-        "follow all their own tickets, which would make its list of ids huge.",
+        help="Technical: the followed or shared tickets that are not the user's own: "
+        "for a portal user, those whose Account or Account Contact they are not; for "
+        "an internal user, those they did not open and are neither assigned nor in "
+        "charge of. The record rules grant those by themselves, and people follow "
+        "their own tickets: the rules' lists of ids stay short.",
     )
 
     # Links
@@ -445,14 +444,25 @@ class SupportTicket(models.Model):
                     open_states,
                 )
             )
-        # Account and contact with the id: the portal rule's "followed, not
-        # mine" anti-joins read only these indexes (see
+        # The columns that make a ticket the user's own, with the id: the
+        # rules' "followed, not mine" anti-joins read only these indexes (see
         # _support_followed_or_shared_ids); they replace the columns' own.
         self.env.cr.execute(
             "DROP INDEX IF EXISTS support_ticket__partner_id_index, "
-            "support_ticket__partner_contact_id_index"
+            "support_ticket__partner_contact_id_index, "
+            "support_ticket__user_id_index, support_ticket__in_charge_user_id_index, "
+            "support_ticket__opened_by_id_index"
         )
-        for name, table, columns, where in (
+        owner_indexes = [
+            (
+                f"support_ticket_{column.removesuffix('_id')}_idx",
+                "support_ticket",
+                f"{column}, id",
+                None,  # whole: lists filter on "unassigned" too
+            )
+            for column in ("user_id", "in_charge_user_id", "opened_by_id")
+        ]
+        for name, table, columns, where in owner_indexes + [
             (
                 "support_ticket_partner_idx",
                 "support_ticket",
@@ -471,14 +481,14 @@ class SupportTicket(models.Model):
                 "partner_id, res_id",
                 "res_model = 'support.ticket'",
             ),
-        ):
+        ]:
             self.env.cr.execute(
                 SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s",
+                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s)%s",
                     SQL.identifier(name),
                     SQL.identifier(table),
                     SQL(columns),
-                    SQL(where),
+                    SQL(" WHERE " + where) if where else SQL(),
                 )
             )
 
@@ -567,16 +577,24 @@ class SupportTicket(models.Model):
         "shared_team_ids",
         "partner_id",
         "partner_contact_id",
+        "opened_by_id",
+        "user_id",
+        "in_charge_user_id",
     )
     def _compute_is_followed_or_shared(self):
-        followed = set(self._support_followed_or_shared_ids())
-        partner = self.env.user.partner_id
+        # record rules check the records read with this compute: only theirs
+        saved = [ticket_id for ticket_id in self.ids if isinstance(ticket_id, int)]
+        followed = set(self._support_followed_or_shared_ids(among=saved))
+        user = self.env.user
         for ticket in self:
             ticket.is_followed_or_shared = ticket.id in followed
-            ticket.is_followed_or_shared_not_own = (
-                ticket.id in followed
-                and partner not in (ticket.partner_id, ticket.partner_contact_id)
-            )
+            if user.share:
+                own = user.partner_id in (ticket.partner_id, ticket.partner_contact_id)
+            else:
+                own = user in (
+                    ticket.opened_by_id | ticket.user_id | ticket.in_charge_user_id
+                )
+            ticket.is_followed_or_shared_not_own = ticket.id in followed and not own
 
     def _search_is_followed_or_shared(self, operator, value):
         """Tickets the user follows or that are shared with them or their teams.
@@ -597,29 +615,43 @@ class SupportTicket(models.Model):
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", ids)]
 
-    def _support_followed_or_shared_ids(self, not_own=False):
+    def _support_followed_or_shared_ids(self, not_own=False, among=None):
         """Ids of the tickets the user follows or that are shared with them or
-        their teams; with ``not_own``, without those whose Account or Account
-        Contact is the user (anti-joins on index-only scans, see ``init``)."""
+        their teams; with ``not_own``, without the user's own tickets (see
+        ``is_followed_or_shared_not_own``; anti-joins on indexes, see ``init``);
+        with ``among`` (ids), only among those."""
         user = self.env.user
         partner_id = user.partner_id.id
         self.env["mail.followers"].flush_model(["res_model", "res_id", "partner_id"])
         self.flush_model(["shared_user_ids", "shared_team_ids"])
-        if not_own:
-            self.flush_model(["partner_id", "partner_contact_id"])
+        if not not_own:
+            own_columns = {}
+        elif user.share:
+            own_columns = {"partner_contact_id": partner_id, "partner_id": partner_id}
+        else:
+            own_columns = {
+                "opened_by_id": user.id,
+                "user_id": user.id,
+                "in_charge_user_id": user.id,
+            }
+        self.flush_model(list(own_columns))
 
         def mine_excluded(column):
-            # per branch: the followers' one then merges two sorted index scans
-            if not not_own:
-                return SQL()
-            return SQL(
-                " AND NOT EXISTS (SELECT 1 FROM support_ticket t"
-                " WHERE t.partner_contact_id = %(partner)s AND t.id = %(column)s)"
-                " AND NOT EXISTS (SELECT 1 FROM support_ticket t"
-                " WHERE t.partner_id = %(partner)s AND t.id = %(column)s)",
-                partner=partner_id,
-                column=SQL(column),
-            )
+            # per branch and owner column: the followers' branch then merges
+            # sorted index scans
+            conditions = [
+                SQL(
+                    " AND NOT EXISTS (SELECT 1 FROM support_ticket t"
+                    " WHERE t.%s = %s AND t.id = %s)",
+                    SQL.identifier(owner),
+                    value,
+                    SQL(column),
+                )
+                for owner, value in own_columns.items()
+            ]
+            if among is not None:
+                conditions.append(SQL(" AND %s = ANY(%s)", SQL(column), list(among)))
+            return SQL("").join(conditions)
 
         self.env.cr.execute(
             SQL(

@@ -255,15 +255,23 @@ class TestTicket(SupportDeskCommon):
             "support_ticket_open_cover_idx",
             "support_ticket_partner_idx",
             "support_ticket_partner_contact_idx",
+            "support_ticket_user_idx",
+            "support_ticket_in_charge_user_idx",
+            "support_ticket_opened_by_idx",
             "support_ticket_mail_followers_partner_idx",
         }
         self.assertLessEqual(expected, indexes())
-        self.assertFalse(
-            {
-                "support_ticket__partner_id_index",
-                "support_ticket__partner_contact_id_index",
-            }
-            & indexes()
-        )
+        # replaced by the ones above (the same column, then the id)
+        replaced = {
+            f"support_ticket__{column}_index"
+            for column in (
+                "partner_id",
+                "partner_contact_id",
+                "user_id",
+                "in_charge_user_id",
+                "opened_by_id",
+            )
+        }
+        self.assertFalse(replaced & indexes())
         uninstall_hook(self.env)
         self.assertNotIn("support_ticket_mail_followers_partner_idx", indexes())

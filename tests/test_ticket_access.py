@@ -135,6 +135,42 @@ class TestTicketAccess(SupportDeskCommon):
         followed.message_unsubscribe(partner_ids=portal_partner.ids)
         self.assertEqual(Ticket.search(domain), own | account | shared)
 
+    def test_followed_or_shared_not_own_internal(self):
+        """For employees, "own" is what their rule grants anyway: opened,
+        assigned or in charge; their other followed tickets stay readable."""
+        assigned = self._create_ticket(
+            name="Assigned", team_id=self.team_b.id, user_id=self.employee.id
+        )
+        in_charge = self._create_ticket(name="In charge", team_id=self.team_b.id)
+        in_charge.in_charge_user_id = self.employee
+        followed = self.ticket_b
+        # ticket_mine was created by the employee: back to the test's env
+        tickets = (self.ticket_mine | assigned | in_charge | followed).with_env(
+            self.env
+        )
+        tickets.message_subscribe(partner_ids=self.employee.partner_id.ids)
+        Ticket = self.env["support.ticket"].with_user(self.employee)
+        domain = [("id", "in", tickets.ids)]
+        self.assertEqual(
+            Ticket.sudo().search(domain + [("is_followed_or_shared", "=", True)]),
+            tickets,
+        )
+        self.assertEqual(
+            Ticket.sudo().search(
+                domain + [("is_followed_or_shared_not_own", "=", True)]
+            ),
+            followed,
+        )
+        self.assertFalse(
+            assigned.with_user(self.employee).is_followed_or_shared_not_own
+        )
+        self.assertTrue(followed.with_user(self.employee).is_followed_or_shared_not_own)
+        self.assertEqual(Ticket.search(domain), tickets)
+        # read only: following gives no write
+        with self.assertRaises(AccessError):
+            followed.with_user(self.employee).write({"name": "x"})
+        assigned.with_user(self.employee).write({"name": "Still mine"})
+
     def test_hidden_ticket_cannot_be_read_or_written(self):
         with self.assertRaises(AccessError):
             self.ticket_b.with_user(self.agent).read(["name"])
