@@ -245,13 +245,38 @@ class Side:
         return missing / copy_time
 
     def vacuum(self, *tables):
+        """VACUUM ANALYZE, until the visibility map covers the table: index-only
+        scans read the heap for pages it does not cover, and a transaction left
+        open anywhere in the database keeps VACUUM from setting it."""
         _db, info = odoo.sql_db.connection_info_for(self.db)
         connection = psycopg2.connect(**info)
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
                 for table in tables:
-                    cursor.execute(f"VACUUM ANALYZE {table}")
+                    for attempt in range(5):
+                        cursor.execute(f"VACUUM ANALYZE {table}")
+                        cursor.execute(
+                            "SELECT relallvisible::float / greatest(relpages, 1) "
+                            "FROM pg_class WHERE relname = %s",
+                            [table],
+                        )
+                        visible = cursor.fetchone()[0]
+                        if visible >= 0.95:
+                            break
+                        cursor.execute(
+                            "SELECT pid, state, xact_start, left(query, 60) "
+                            "FROM pg_stat_activity WHERE datname = %s "
+                            "AND pid != pg_backend_pid() AND backend_xmin IS NOT NULL",
+                            [self.db],
+                        )
+                        print(
+                            f"[compare] {self.label}: {table} {visible:.0%} all-visible"
+                            f" after VACUUM (attempt {attempt + 1}); open: "
+                            f"{cursor.fetchall()}",
+                            flush=True,
+                        )
+                        time.sleep(10)
         finally:
             connection.close()
 
