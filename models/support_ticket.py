@@ -1,3 +1,4 @@
+import logging
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -12,6 +13,8 @@ from odoo.tools import SQL
 from .calendar_event import TICKET_SYNC_FIELDS
 from .mail_thread import TICKET_REF_RE
 from .support_stage import CLOSED_STATES
+
+_logger = logging.getLogger(__name__)
 
 # Fields whose change moves a ticket in or out of someone's systray count.
 SYSTRAY_FIELDS = {"user_id", "in_charge_user_id", "stage_id", "active"}
@@ -198,6 +201,9 @@ class SupportTicket(models.Model):
         default=True,
         help="When off, nothing about this ticket is mailed outside the company.",
     )
+    # Technical: the creation mails (rules' notices, acknowledgement) are still
+    # to be sent by the queue; a partial index keeps the queue's reads small.
+    creation_mail_pending = fields.Boolean(copy=False, readonly=True)
     mail_server_id = fields.Many2one(
         "ir.mail_server",
         string="Outgoing Mail Server",
@@ -452,6 +458,10 @@ class SupportTicket(models.Model):
             "support_ticket__partner_contact_id_index, "
             "support_ticket__user_id_index, support_ticket__in_charge_user_id_index, "
             "support_ticket__opened_by_id_index"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS support_ticket_creation_mail_pending_idx "
+            "ON support_ticket (id) WHERE creation_mail_pending"
         )
         owner_indexes = [
             (
@@ -859,24 +869,24 @@ class SupportTicket(models.Model):
             # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self._get_next_number()
+        automated = self.env.context.get("support_mail_automated")
         for vals in vals_list:
             self._auto_assign_vals(vals)
+            # The creation rules' notices and the acknowledgement are mailed by
+            # a queue (see _cron_send_creation_mails), in batches.
+            vals["creation_mail_pending"] = not automated
         # The creation message is logged below, in one batch where possible.
         tickets = (
             super(SupportTicket, self.with_context(mail_create_nolog=True))
             .create(vals_list)
             .with_env(self.env)
         )
-        automated = self.env.context.get("support_mail_automated")
-        notices = {} if automated else tickets._support_creation_recipients()
         if not self.env.context.get("mail_create_nolog"):
-            # the creation message also tells whom the rules name (popped)
-            tickets._support_log_creation(notices)
+            tickets._support_log_creation()
         tickets._sla_apply()
         tickets._sync_related_tickets()
         if not automated:
-            tickets._support_send_acknowledgement()
-            tickets._support_notify_rules_on_create(notices)
+            self._support_trigger_creation_mails()
         self._support_systray_notify(tickets._support_systray_users())
         self.env["calendar.event"]._support_ticket_sync_later(tickets)
         return tickets
@@ -1764,9 +1774,8 @@ class SupportTicket(models.Model):
         return recipients
 
     def _support_notify_rules_on_create(self, recipients):
-        """Tell whom the creation rules name when the creation message could
-        not (no creation log, or a log posted to its followers): one batch of
-        notices, one mail per recipient (see ``_support_post_and_deliver``)."""
+        """Tell whom the creation rules name: one batch of notices, one mail
+        per recipient (see ``_support_post_and_deliver``)."""
         self._support_post_and_deliver(
             [
                 (ticket._support_creation_notice_vals(), recipients[ticket.id])
@@ -1775,6 +1784,74 @@ class SupportTicket(models.Model):
             ],
             lambda count: self.env._("%(count)s new tickets", count=count),
         )
+
+    @api.model
+    def _support_trigger_creation_mails(self):
+        """Wake the creation mails' queue, once per transaction."""
+        data = self.env.cr.precommit.data
+        if not data.get("support_desk.creation_mails_triggered"):
+            data["support_desk.creation_mails_triggered"] = True
+            cron = self.env.ref(
+                "support_desk.ir_cron_creation_mails", raise_if_not_found=False
+            )
+            if cron:  # not yet while the module's own data installs
+                cron.sudo()._trigger()
+
+    @api.model
+    def _cron_send_creation_mails(self, limit=500):
+        """Mail what new tickets call for (the creation rules' notices, the
+        acknowledgement), oldest first, ``limit`` tickets per run: a ticket is
+        created without building mails, the queue builds them in batches.
+        SKIP LOCKED lets two cron workers share the queue."""
+        self.flush_model(["creation_mail_pending"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM support_ticket WHERE creation_mail_pending "
+                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        tickets = self.browse([row[0] for row in self.env.cr.fetchall()])
+        tickets._support_send_creation_mails()
+        self.env.cr.execute(
+            "SELECT count(*) FROM support_ticket WHERE creation_mail_pending"
+        )
+        # "partially done": the cron runs again at once for the rest
+        self.env["ir.cron"]._notify_progress(
+            done=len(tickets), remaining=self.env.cr.fetchone()[0]
+        )
+        return tickets
+
+    def _support_send_creation_mails(self):
+        """Take these tickets off the queue and mail for them, in the language
+        of whoever opened them. A ticket whose mails fail is logged and left:
+        it must not hold back the others (nor come back at every run)."""
+        self.env.cr.execute(
+            "UPDATE support_ticket SET creation_mail_pending = false "
+            "WHERE id = ANY(%s)",
+            [self.ids],
+        )
+        self.invalidate_recordset(["creation_mail_pending"])
+        for lang, tickets in self.grouped(lambda t: t.create_uid.lang).items():
+            tickets = tickets.with_context(lang=lang or self.env.lang)
+            try:
+                with self.env.cr.savepoint():
+                    tickets._support_mail_on_create()
+            except Exception:  # noqa: BLE001 - retried ticket by ticket below
+                for ticket in tickets:
+                    try:
+                        with self.env.cr.savepoint():
+                            ticket._support_mail_on_create()
+                    except Exception:
+                        _logger.exception(
+                            "Support Desk: creation mails of ticket %s not sent",
+                            ticket.number,
+                        )
+
+    def _support_mail_on_create(self):
+        """What a new ticket mails: hook of the creation mails' queue."""
+        self._support_send_acknowledgement()
+        self._support_notify_rules_on_create(self._support_creation_recipients())
 
     def _support_creation_notice_vals(self):
         self.ensure_one()
@@ -1838,12 +1915,10 @@ class SupportTicket(models.Model):
         return messages
 
     @api.model
-    def _support_deliver(self, messages, recipients, digest_subject, mail_bodies=None):
+    def _support_deliver(self, messages, recipients, digest_subject):
         """Deliver each of ``messages`` to its partners in ``recipients`` (same
         order): inbox notifications, or one mail per partner with all the
-        messages meant for them; ``mail_bodies`` ({message: html}) replaces a
-        message's body in the mails."""
-        mail_bodies = mail_bodies or {}
+        messages meant for them."""
         per_partner = defaultdict(lambda: self.env["mail.message"])
         for message, partners in zip(messages, recipients, strict=True):
             for partner in partners:
@@ -1869,10 +1944,7 @@ class SupportTicket(models.Model):
             if not partner.email:
                 continue
             mail = {
-                "body_html": Markup("<hr/>").join(
-                    mail_bodies.get(message) or message.body
-                    for message in partner_messages
-                ),
+                "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
                 "email_from": email_from,
                 "recipient_ids": [Command.link(partner.id)],
                 "headers": repr({"Auto-Submitted": "auto-generated"}),
@@ -1907,16 +1979,10 @@ class SupportTicket(models.Model):
         if notification_vals:
             self.env["mail.notification"].sudo().create(notification_vals)
 
-    def _support_log_creation(self, notices=None):
+    def _support_log_creation(self):
         """The "Ticket opened" message. Odoo posts it ticket by ticket (a full
         notification each); only tickets with a follower subscribed to it need
-        that, the others get it in one batch.
-
-        ``notices`` ({ticket id: partners}, from the creation rules): the batched
-        messages also notify those partners, who get the notice's subject and
-        body by mail; their entries are popped (one message instead of two).
-        """
-        notices = {} if notices is None else notices
+        that, the others get it in one batch."""
         subtype = self._creation_subtype()
         author = self.env.user.partner_id
         told = set()
@@ -1944,49 +2010,32 @@ class SupportTicket(models.Model):
         quiet = self.filtered(lambda t: t.id not in told)
         if not quiet:
             return
-        noticed = quiet.filtered(lambda t: t.id in notices)
-        # as Odoo's _message_log_batch: one generic reply-to for the batch; the
-        # tickets whose message is mailed get their own (their team's alias)
-        reply_to = noticed.sudo()._notify_get_reply_to() if noticed else {}
-        if not all(reply_to.get(ticket.id) for ticket in quiet):
-            reply_to[False] = self.env["mail.thread"]._notify_get_reply_to(
-                default=author.email_formatted
-            )[False]
-        values_list = []
-        for ticket in quiet:
-            values = {
-                "model": self._name,
-                "res_id": ticket.id,
-                "record_name": ticket.display_name,
-                "author_id": author.id,
-                "email_from": author.email_formatted,
-                "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
-                % ticket._creation_message(),
-                "message_type": "notification",
-                "reply_to": reply_to.get(ticket.id) or reply_to[False],
-                "email_add_signature": False,
-                "subtype_id": (
-                    subtype or self._support_xmlid_record("mail.mt_note")
-                ).id,
-            }
-            if ticket in noticed:
-                values.update(
-                    subject=ticket._support_creation_notice_subject(),
-                    partner_ids=notices[ticket.id].ids,
-                )
-            values_list.append(values)
-        messages = quiet.sudo()._message_create(values_list)
-        if noticed:
-            mailed = messages.filtered(lambda m: m.res_id in notices)
-            self._support_deliver(
-                mailed,
-                [notices.pop(message.res_id) for message in mailed],
-                lambda count: self.env._("%(count)s new tickets", count=count),
-                mail_bodies={
-                    message: self.browse(message.res_id)._support_creation_notice_body()
-                    for message in mailed
-                },
-            )
+        # as Odoo's _message_log_batch: one generic reply-to for the batch
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(
+            default=author.email_formatted
+        )[False]
+        quiet.sudo()._message_create(
+            [
+                {
+                    "model": self._name,
+                    "res_id": ticket.id,
+                    "record_name": ticket.display_name,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "body": Markup(
+                        '<div summary="o_mail_notification"><p>%s</p></div>'
+                    )
+                    % ticket._creation_message(),
+                    "message_type": "notification",
+                    "reply_to": reply_to,
+                    "email_add_signature": False,
+                    "subtype_id": (
+                        subtype or self._support_xmlid_record("mail.mt_note")
+                    ).id,
+                }
+                for ticket in quiet
+            ]
+        )
 
     def _support_filter_partners(self, partners, sender=None, internal_only=False):
         """Drop the sender, blacklisted addresses and, when the ticket must not

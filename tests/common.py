@@ -127,6 +127,10 @@ class SupportDeskCommon(TransactionCase):
         vals.setdefault("partner_id", cls.customer.id)
         return cls.env["support.ticket"].create(vals)
 
+    def _send_creation_mails(self):
+        """Run the queue that mails for new tickets, as its cron does."""
+        return self.env["support.ticket"].sudo()._cron_send_creation_mails(limit=10000)
+
 
 class SupportMailCommon(SupportDeskCommon):
     """Team aliases on support.example.com and tickets that mails refer to."""

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -121,48 +122,134 @@ class TestAssignment(SupportDeskCommon):
     def test_mail_to_assignee_on_open(self):
         ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.agent.id)
         self.assertIn(self.agent.partner_id, ticket.message_partner_ids)
+        self._send_creation_mails()
         partners, _messages = self._emailed(ticket)
         self.assertIn(self.agent.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
 
     def test_mail_to_ticket_admins_when_unassigned(self):
         ticket = self._create_ticket(team_id=self.team_a.id)
+        self._send_creation_mails()
         partners, messages = self._emailed(ticket)
         self.assertIn(self.ticket_admin.partner_id, partners)
         self.assertIn("New ticket to assign", " ".join(messages.mapped("subject")))
         # A team without a scoped administrator falls back to the managers.
         ticket = self._create_ticket(team_id=self.team_b.id)
+        self._send_creation_mails()
         partners, _messages = self._emailed(ticket)
         self.assertIn(self.manager.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
 
-    def test_creation_message_carries_the_notice(self):
-        """One message for "ticket opened" and the rules' notice: the chatter
-        keeps the short log, the administrators' mail the notice's details."""
+    def _notices(self, ticket):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "support.ticket"),
+                ("res_id", "=", ticket.id),
+                ("message_type", "=", "user_notification"),
+            ]
+        )
+
+    def test_creation_notice_is_queued(self):
+        """Opening a ticket logs "ticket opened" and queues the rules' notice;
+        the queue's cron sends it once, with its own subject and details."""
+        cron = self.env.ref("support_desk.ir_cron_creation_mails")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         ticket = self._create_ticket(team_id=self.team_a.id)
         created = ticket.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("support_desk.mt_ticket_new")
         )
         self.assertEqual(len(created), 1)
-        self.assertFalse(
-            self.env["mail.message"].search(
-                [
-                    ("model", "=", "support.ticket"),
-                    ("res_id", "=", ticket.id),
-                    ("message_type", "=", "user_notification"),
-                ]
-            )
+        self.assertNotIn("nobody assigned", str(created.body))
+        self.assertTrue(ticket.creation_mail_pending)
+        self.assertFalse(self._notices(ticket))
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            len(triggers),
+            "opening a ticket wakes the queue",
         )
-        self.assertIn(self.ticket_admin.partner_id, created.partner_ids)
-        self.assertIn("New ticket to assign", created.subject)
-        mail = self.env["mail.mail"].search([("mail_message_id", "=", created.id)])
+
+        self.assertIn(ticket, self._send_creation_mails())
+        self.assertFalse(ticket.creation_mail_pending)
+        notice = self._notices(ticket)
+        self.assertEqual(len(notice), 1)
+        self.assertIn("New ticket to assign", notice.subject)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", notice.id)])
         self.assertEqual(mail.recipient_ids, self.ticket_admin.partner_id)
         self.assertIn("nobody assigned", mail.body_html)
-        self.assertNotIn("nobody assigned", str(created.body))
+        # sent once: the next run finds nothing to do
+        self.assertNotIn(ticket, self._send_creation_mails())
+        self.assertEqual(len(self._notices(ticket)), 1)
+
+    def test_creation_notice_follows_the_ticket(self):
+        """The queue mails what the ticket is when it runs: assigned in the
+        meantime, the assignee is told, not the administrators."""
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        ticket.user_id = self.agent
+        self._send_creation_mails()
+        notice = self._notices(ticket)
+        self.assertIn(self.agent.partner_id, notice.partner_ids)
+        self.assertNotIn(self.ticket_admin.partner_id, notice.partner_ids)
+
+    def test_creation_queue_in_batches(self):
+        """A run takes ``limit`` tickets, oldest first, and tells the cron
+        how many are left (it then runs again at once)."""
+        self._send_creation_mails()
+        tickets = self.env["support.ticket"].create(
+            [{"name": f"Queued {n}", "team_id": self.team_a.id} for n in range(5)]
+        )
+        cron = self.env.ref("support_desk.ir_cron_creation_mails")
+        cron, progress = cron._add_progress()
+        done = (
+            self.env["support.ticket"]
+            .sudo()
+            .with_context(cron.env.context)
+            ._cron_send_creation_mails(limit=3)
+        )
+        self.assertEqual(done, tickets[:3])
+        self.assertEqual((progress.done, progress.remaining), (3, 2))
+        self.assertEqual(tickets.mapped("creation_mail_pending"), [False] * 3 + [True] * 2)
+
+    def test_creation_mails_of_a_failing_ticket_are_logged(self):
+        """One ticket whose mails fail does not hold back the others, and
+        does not come back at every run."""
+        self._send_creation_mails()
+        good, bad = self.env["support.ticket"].create(
+            [
+                {"name": "Good", "team_id": self.team_a.id},
+                {"name": "Bad", "team_id": self.team_a.id},
+            ]
+        )
+        Ticket = type(self.env["support.ticket"])
+        original = Ticket._support_mail_on_create
+
+        def failing(tickets):
+            if bad in tickets:
+                raise UserError("no mail for this one")
+            return original(tickets)
+
+        with (
+            patch.object(Ticket, "_support_mail_on_create", failing),
+            self.assertLogs(
+                "odoo.addons.support_desk.models.support_ticket", "ERROR"
+            ) as logs,
+        ):
+            self._send_creation_mails()
+        self.assertIn(bad.number, logs.output[0])
+        self.assertEqual(len(self._notices(good)), 1)
+        self.assertFalse(self._notices(bad))
+        self.assertFalse(bad.creation_mail_pending)
+
+    def test_creation_mails_not_queued_for_automated_mail(self):
+        ticket = (
+            self.env["support.ticket"]
+            .with_context(support_mail_automated=True)
+            .create({"name": "Out of office", "team_id": self.team_a.id})
+        )
+        self.assertFalse(ticket.creation_mail_pending)
 
     def test_separate_notice_when_the_creation_is_posted(self):
         """A follower subscribed to new tickets gets Odoo's own post of the
-        creation message: the rules' notice then comes as its own message."""
+        creation message; the rules' notice comes as its own message."""
         subtype = self.env.ref("support_desk.mt_ticket_new")
         # the team's followers follow its new tickets
         self.team_a.message_subscribe(
@@ -173,13 +260,8 @@ class TestAssignment(SupportDeskCommon):
         created = ticket.message_ids.filtered(lambda m: m.subtype_id == subtype)
         self.assertEqual(len(created), 1)
         self.assertIn(self.agent_b.partner_id, created.notification_ids.res_partner_id)
-        notice = self.env["mail.message"].search(
-            [
-                ("model", "=", "support.ticket"),
-                ("res_id", "=", ticket.id),
-                ("message_type", "=", "user_notification"),
-            ]
-        )
+        self._send_creation_mails()
+        notice = self._notices(ticket)
         self.assertEqual(len(notice), 1)
         self.assertIn(self.ticket_admin.partner_id, notice.partner_ids)
 
