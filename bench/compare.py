@@ -174,7 +174,13 @@ class Side:
         raise NotImplementedError
 
     # -- figures ---------------------------------------------------------------
+    def drain(self, env):
+        """Seconds spent on the work a side leaves to a queue (cron) after
+        opening tickets; the figures report it apart and added."""
+        return 0.0
+
     def create_one_by_one(self, count):
+        """Tickets per second: opening them, and with their queued work."""
         with self.cursor() as cr:
             env = self.env(cr)
             Model = env[self.model]
@@ -183,10 +189,11 @@ class Side:
                 Model.create(self.vals(n))
             env.flush_all()
             elapsed = time.perf_counter() - started
-        return count / elapsed
+            queued = self.drain(env)
+        return count / elapsed, count / (elapsed + queued)
 
     def create_batches(self, batches, size=1000):
-        elapsed = 0.0
+        elapsed = queued = 0.0
         for batch in range(batches):
             with self.cursor() as cr:
                 env = self.env(cr)
@@ -195,7 +202,8 @@ class Side:
                 env[self.model].create(vals_list)
                 env.flush_all()
                 elapsed += time.perf_counter() - started
-        return batches * size / elapsed
+                queued += self.drain(env)
+        return batches * size / elapsed, batches * size / (elapsed + queued)
 
     def ingest(self, mails):
         with self.cursor() as cr:
@@ -206,8 +214,9 @@ class Side:
                 Thread.message_process(self.model, raw)
             env.flush_all()
             elapsed = time.perf_counter() - started
+            queued = self.drain(env)
             count = env[self.model].search_count([("name", "like", "Bench mail ")])
-        return count / elapsed, count
+        return count / elapsed, count / (elapsed + queued), count
 
     def alias_address(self):
         return f"support@{self.label.lower()}.bench.example"
@@ -365,6 +374,15 @@ class Ours(Side):
     agent_group = "support_desk.group_support_agent"
     follower_column = "partner_contact_id"
     list_order = None  # the model's: priority, then deadline
+
+    def drain(self, env):
+        # the creation mails' queue, run as its cron does until it is empty
+        started = time.perf_counter()
+        Ticket = env["support.ticket"].sudo()
+        while Ticket._cron_send_creation_mails(limit=1000):
+            pass
+        env.flush_all()
+        return time.perf_counter() - started
 
     @property
     def open_domain(self):
@@ -773,14 +791,19 @@ def main():
     if "create" not in args.skip:
         step("creation, one by one")
         rates = [side.create_one_by_one(args.create) for side in sides]
-        table.rate("tickets created one by one", *rates, "/s")
+        table.rate("tickets created one by one", rates[0][0], rates[1][0], "/s")
+        table.rate("  + their queued mails", rates[0][1], rates[1][1], "/s")
         step("creation in batches of 1,000")
         rates = [side.create_batches(args.batches) for side in sides]
-        table.rate("tickets created in batches of 1,000", *rates, "/s")
+        table.rate(
+            "tickets created in batches of 1,000", rates[0][0], rates[1][0], "/s"
+        )
+        table.rate("  + their queued mails", rates[0][1], rates[1][1], "/s")
     if "mail" not in args.skip:
         step("mail ingestion")
         results = [side.ingest(make_mails(args.mails)) for side in sides]
         table.rate("mails turned into tickets", results[0][0], results[1][0], "/s")
+        table.rate("  + their queued mails", results[0][1], results[1][1], "/s")
 
     def lists(size):
         step(f"bulk load to {size:,} tickets")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
 STAGE_STATES = [
     ("new", "New"),
@@ -12,6 +12,7 @@ CLOSED_STATES = ("done", "cancelled")
 
 class SupportStage(models.Model):
     _name = "support.stage"
+    _inherit = ["support.cache.mixin"]
     _description = "Ticket Stage"
     _order = "sequence, id"
 
@@ -34,3 +35,25 @@ class SupportStage(models.Model):
         "res.company", index=True, help="Leave empty to share it between companies."
     )
     active = fields.Boolean(default=True)
+
+    @api.model
+    def _get_new_stage_id(self):
+        """The stage new tickets start in, among the user's companies' stages."""
+        return self._get_new_stage_id_cached(tuple(self.env.companies.ids))
+
+    @api.model
+    @tools.ormcache("company_ids")
+    def _get_new_stage_id_cached(self, company_ids):
+        # read for every ticket opened: cached for the server, any change to a
+        # stage clears it; the company rule's domain, as the cache is shared
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("state", "=", "new"),
+                    ("company_id", "in", [False, *company_ids]),
+                ],
+                limit=1,
+            )
+            .id
+        )

@@ -45,7 +45,9 @@ class SupportTicket(models.Model):
     _check_company_auto = True
 
     def _default_stage_id(self):
-        return self.env["support.stage"].search([("state", "=", "new")], limit=1)
+        return self.env["support.stage"].browse(
+            self.env["support.stage"]._get_new_stage_id()
+        )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -366,6 +368,7 @@ class SupportTicket(models.Model):
     tracked_hours = fields.Float(
         compute="_compute_tracked_hours",
         store=True,
+        precompute=True,  # a new ticket's lines are in memory: no query
         help="Time tracked on the ticket, billable or not.",
     )
     tracking_progress = fields.Float(
@@ -1788,7 +1791,9 @@ class SupportTicket(models.Model):
     @api.model
     def _support_trigger_creation_mails(self):
         """Wake the creation mails' queue, once per transaction."""
-        data = self.env.cr.precommit.data
+        # postcommit's data lasts the whole transaction (a savepoint's flush
+        # clears precommit's)
+        data = self.env.cr.postcommit.data
         if not data.get("support_desk.creation_mails_triggered"):
             data["support_desk.creation_mails_triggered"] = True
             cron = self.env.ref(
@@ -2022,9 +2027,7 @@ class SupportTicket(models.Model):
                     "record_name": ticket.display_name,
                     "author_id": author.id,
                     "email_from": author.email_formatted,
-                    "body": Markup(
-                        '<div summary="o_mail_notification"><p>%s</p></div>'
-                    )
+                    "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
                     % ticket._creation_message(),
                     "message_type": "notification",
                     "reply_to": reply_to,

@@ -207,7 +207,9 @@ class TestAssignment(SupportDeskCommon):
         )
         self.assertEqual(done, tickets[:3])
         self.assertEqual((progress.done, progress.remaining), (3, 2))
-        self.assertEqual(tickets.mapped("creation_mail_pending"), [False] * 3 + [True] * 2)
+        self.assertEqual(
+            tickets.mapped("creation_mail_pending"), [False] * 3 + [True] * 2
+        )
 
     def test_creation_mails_of_a_failing_ticket_are_logged(self):
         """One ticket whose mails fail does not hold back the others, and

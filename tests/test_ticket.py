@@ -52,6 +52,31 @@ class TestTicket(SupportDeskCommon):
         )
         self.assertEqual(ticket.company_id, self.company)
 
+    def test_default_stage_follows_the_stages(self):
+        """The first stage is cached for the server: changing the stages (or
+        being in another company) must still give the right one."""
+        Stage = self.env["support.stage"]
+        self.assertEqual(self._create_ticket().stage_id, self.stage_new)
+        first = Stage.create({"name": "Triage", "state": "new", "sequence": -1})
+        self.assertEqual(self._create_ticket().stage_id, first)
+        first.active = False
+        self.assertEqual(self._create_ticket().stage_id, self.stage_new)
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        own = Stage.create(
+            {
+                "name": "Other's new",
+                "state": "new",
+                "sequence": -2,
+                "company_id": other_company.id,
+            }
+        )
+        # as the stages' company rule: the companies the user works in
+        Ticket = self.env["support.ticket"]
+        self.assertEqual(
+            Ticket.with_company(self.company)._default_stage_id(), self.stage_new
+        )
+        self.assertEqual(Ticket.with_company(other_company)._default_stage_id(), own)
+
     def test_state_follows_stage(self):
         ticket = self._create_ticket()
         ticket.stage_id = self.stage_hold
