@@ -379,7 +379,7 @@ class Ours(Side):
         # the creation mails' queue, run as its cron does until it is empty
         started = time.perf_counter()
         Ticket = env["support.ticket"].sudo()
-        while Ticket._cron_send_creation_mails(limit=1000):
+        while Ticket._cron_process_creation_queue(limit=1000):
             pass
         env.flush_all()
         return time.perf_counter() - started

@@ -203,8 +203,10 @@ class SupportTicket(models.Model):
         default=True,
         help="When off, nothing about this ticket is mailed outside the company.",
     )
-    # Technical: the creation mails (rules' notices, acknowledgement) are still
-    # to be sent by the queue; a partial index keeps the queue's reads small.
+    # Technical: what the creation queue (_cron_process_creation_queue) still
+    # has to do for the ticket: log "ticket opened", mail the creation rules'
+    # notices and the acknowledgement. A partial index keeps its reads small.
+    creation_log_pending = fields.Boolean(copy=False, readonly=True)
     creation_mail_pending = fields.Boolean(copy=False, readonly=True)
     mail_server_id = fields.Many2one(
         "ir.mail_server",
@@ -463,8 +465,8 @@ class SupportTicket(models.Model):
             "support_ticket__opened_by_id_index"
         )
         self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS support_ticket_creation_mail_pending_idx "
-            "ON support_ticket (id) WHERE creation_mail_pending"
+            "CREATE INDEX IF NOT EXISTS support_ticket_creation_queue_idx "
+            "ON support_ticket (id) WHERE creation_log_pending OR creation_mail_pending"
         )
         owner_indexes = [
             (
@@ -872,24 +874,24 @@ class SupportTicket(models.Model):
             # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self._get_next_number()
+        log = not self.env.context.get("mail_create_nolog")
         automated = self.env.context.get("support_mail_automated")
         for vals in vals_list:
             self._auto_assign_vals(vals)
-            # The creation rules' notices and the acknowledgement are mailed by
-            # a queue (see _cron_send_creation_mails), in batches.
+            # "Ticket opened", the creation rules' notices and the
+            # acknowledgement are made by a queue, in batches: opening a ticket
+            # writes the ticket and its SLA, nothing more.
+            vals["creation_log_pending"] = log
             vals["creation_mail_pending"] = not automated
-        # The creation message is logged below, in one batch where possible.
         tickets = (
             super(SupportTicket, self.with_context(mail_create_nolog=True))
             .create(vals_list)
             .with_env(self.env)
         )
-        if not self.env.context.get("mail_create_nolog"):
-            tickets._support_log_creation()
         tickets._sla_apply()
         tickets._sync_related_tickets()
-        if not automated:
-            self._support_trigger_creation_mails()
+        if log or not automated:
+            self._support_trigger_creation_queue()
         self._support_systray_notify(tickets._support_systray_users())
         self.env["calendar.event"]._support_ticket_sync_later(tickets)
         return tickets
@@ -1789,72 +1791,80 @@ class SupportTicket(models.Model):
         )
 
     @api.model
-    def _support_trigger_creation_mails(self):
-        """Wake the creation mails' queue, once per transaction."""
+    def _support_trigger_creation_queue(self):
+        """Wake the creation queue's cron, once per transaction."""
         # postcommit's data lasts the whole transaction (a savepoint's flush
         # clears precommit's)
         data = self.env.cr.postcommit.data
-        if not data.get("support_desk.creation_mails_triggered"):
-            data["support_desk.creation_mails_triggered"] = True
+        if not data.get("support_desk.creation_queue_triggered"):
+            data["support_desk.creation_queue_triggered"] = True
             cron = self.env.ref(
-                "support_desk.ir_cron_creation_mails", raise_if_not_found=False
+                "support_desk.ir_cron_creation_queue", raise_if_not_found=False
             )
             if cron:  # not yet while the module's own data installs
                 cron.sudo()._trigger()
 
     @api.model
-    def _cron_send_creation_mails(self, limit=500):
-        """Mail what new tickets call for (the creation rules' notices, the
-        acknowledgement), oldest first, ``limit`` tickets per run: a ticket is
-        created without building mails, the queue builds them in batches.
-        SKIP LOCKED lets two cron workers share the queue."""
-        self.flush_model(["creation_mail_pending"])
+    def _cron_process_creation_queue(self, limit=500):
+        """Do what opening tickets calls for (log "ticket opened", mail the
+        creation rules' notices and the acknowledgement), oldest first,
+        ``limit`` tickets per run: a ticket opens without building messages,
+        the queue builds them in batches. SKIP LOCKED lets two cron workers
+        share the queue."""
+        self.flush_model(["creation_log_pending", "creation_mail_pending"])
+        queued = SQL("creation_log_pending OR creation_mail_pending")
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM support_ticket WHERE creation_mail_pending "
+                "SELECT id FROM support_ticket WHERE %s "
                 "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                queued,
                 limit,
             )
         )
         tickets = self.browse([row[0] for row in self.env.cr.fetchall()])
-        tickets._support_send_creation_mails()
-        self.env.cr.execute(
-            "SELECT count(*) FROM support_ticket WHERE creation_mail_pending"
-        )
+        tickets._support_process_creation_queue()
+        self.env.cr.execute(SQL("SELECT count(*) FROM support_ticket WHERE %s", queued))
         # "partially done": the cron runs again at once for the rest
         self.env["ir.cron"]._notify_progress(
             done=len(tickets), remaining=self.env.cr.fetchone()[0]
         )
         return tickets
 
-    def _support_send_creation_mails(self):
-        """Take these tickets off the queue and mail for them, in the language
-        of whoever opened them. A ticket whose mails fail is logged and left:
-        it must not hold back the others (nor come back at every run)."""
+    def _support_process_creation_queue(self):
+        """Take these tickets off the queue and do what their opening calls
+        for, in the language of whoever opened them. A ticket that fails is
+        logged and left: it must not hold back the others (nor come back at
+        every run)."""
+        to_log = self.filtered("creation_log_pending")
+        to_mail = self.filtered("creation_mail_pending")
         self.env.cr.execute(
-            "UPDATE support_ticket SET creation_mail_pending = false "
-            "WHERE id = ANY(%s)",
+            "UPDATE support_ticket SET creation_log_pending = false, "
+            "creation_mail_pending = false WHERE id = ANY(%s)",
             [self.ids],
         )
-        self.invalidate_recordset(["creation_mail_pending"])
+        self.invalidate_recordset(["creation_log_pending", "creation_mail_pending"])
         for lang, tickets in self.grouped(lambda t: t.create_uid.lang).items():
             tickets = tickets.with_context(lang=lang or self.env.lang)
             try:
                 with self.env.cr.savepoint():
-                    tickets._support_mail_on_create()
+                    tickets._support_on_create(to_log, to_mail)
             except Exception:  # noqa: BLE001 - retried ticket by ticket below
                 for ticket in tickets:
                     try:
                         with self.env.cr.savepoint():
-                            ticket._support_mail_on_create()
+                            ticket._support_on_create(to_log, to_mail)
                     except Exception:
                         _logger.exception(
-                            "Support Desk: creation mails of ticket %s not sent",
+                            "Support Desk: the creation queue failed on ticket %s",
                             ticket.number,
                         )
 
+    def _support_on_create(self, to_log, to_mail):
+        (self & to_log)._support_log_creation()
+        (self & to_mail)._support_mail_on_create()
+
     def _support_mail_on_create(self):
-        """What a new ticket mails: hook of the creation mails' queue."""
+        """What a new ticket mails: hook of the creation queue."""
         self._support_send_acknowledgement()
         self._support_notify_rules_on_create(self._support_creation_recipients())
 
@@ -1985,30 +1995,37 @@ class SupportTicket(models.Model):
             self.env["mail.notification"].sudo().create(notification_vals)
 
     def _support_log_creation(self):
-        """The "Ticket opened" message. Odoo posts it ticket by ticket (a full
-        notification each); only tickets with a follower subscribed to it need
-        that, the others get it in one batch."""
+        """The "Ticket opened" message, by whoever opened the ticket and dated
+        when they did. Odoo posts it ticket by ticket (a full notification
+        each); only tickets with a follower subscribed to it need that, the
+        others get it in one batch."""
+        if not self:
+            return
         subtype = self._creation_subtype()
-        author = self.env.user.partner_id
         told = set()
         if subtype:
             self.env["mail.followers"].flush_model()
             self.env.cr.execute(
                 """
-                SELECT DISTINCT f.res_id
+                SELECT f.res_id, f.partner_id
                   FROM mail_followers f
                   JOIN mail_followers_mail_message_subtype_rel r
                     ON r.mail_followers_id = f.id
                  WHERE f.res_model = %s AND f.res_id = ANY(%s)
-                   AND r.mail_message_subtype_id = %s AND f.partner_id != %s
+                   AND r.mail_message_subtype_id = %s
                 """,
-                [self._name, self.ids, subtype.id, author.id],
+                [self._name, self.ids, subtype.id],
             )
-            told = {row[0] for row in self.env.cr.fetchall()}
+            authors = {ticket.id: ticket.create_uid.partner_id.id for ticket in self}
+            told = {
+                res_id
+                for res_id, partner_id in self.env.cr.fetchall()
+                if partner_id != authors[res_id]
+            }
         for ticket in self.filtered(lambda t: t.id in told):
             ticket.sudo().message_post(
                 subtype_id=subtype.id,
-                author_id=author.id,
+                author_id=ticket.create_uid.partner_id.id,
                 body=Markup('<div summary="o_mail_notification"><p>%s</p></div>')
                 % ticket._creation_message(),
             )
@@ -2016,21 +2033,21 @@ class SupportTicket(models.Model):
         if not quiet:
             return
         # as Odoo's _message_log_batch: one generic reply-to for the batch
-        reply_to = self.env["mail.thread"]._notify_get_reply_to(
-            default=author.email_formatted
-        )[False]
+        catchall = self.env["mail.thread"]._notify_get_reply_to()[False]
         quiet.sudo()._message_create(
             [
                 {
                     "model": self._name,
                     "res_id": ticket.id,
                     "record_name": ticket.display_name,
-                    "author_id": author.id,
-                    "email_from": author.email_formatted,
+                    "author_id": ticket.create_uid.partner_id.id,
+                    "email_from": ticket.create_uid.partner_id.email_formatted,
+                    "date": ticket.create_date,
                     "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
                     % ticket._creation_message(),
                     "message_type": "notification",
-                    "reply_to": reply_to,
+                    "reply_to": catchall
+                    or ticket.create_uid.partner_id.email_formatted,
                     "email_add_signature": False,
                     "subtype_id": (
                         subtype or self._support_xmlid_record("mail.mt_note")

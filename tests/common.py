@@ -127,9 +127,11 @@ class SupportDeskCommon(TransactionCase):
         vals.setdefault("partner_id", cls.customer.id)
         return cls.env["support.ticket"].create(vals)
 
-    def _send_creation_mails(self):
+    def _run_creation_queue(self):
         """Run the queue that mails for new tickets, as its cron does."""
-        return self.env["support.ticket"].sudo()._cron_send_creation_mails(limit=10000)
+        return (
+            self.env["support.ticket"].sudo()._cron_process_creation_queue(limit=10000)
+        )
 
 
 class SupportMailCommon(SupportDeskCommon):

@@ -122,20 +122,20 @@ class TestAssignment(SupportDeskCommon):
     def test_mail_to_assignee_on_open(self):
         ticket = self._create_ticket(team_id=self.team_a.id, user_id=self.agent.id)
         self.assertIn(self.agent.partner_id, ticket.message_partner_ids)
-        self._send_creation_mails()
+        self._run_creation_queue()
         partners, _messages = self._emailed(ticket)
         self.assertIn(self.agent.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
 
     def test_mail_to_ticket_admins_when_unassigned(self):
         ticket = self._create_ticket(team_id=self.team_a.id)
-        self._send_creation_mails()
+        self._run_creation_queue()
         partners, messages = self._emailed(ticket)
         self.assertIn(self.ticket_admin.partner_id, partners)
         self.assertIn("New ticket to assign", " ".join(messages.mapped("subject")))
         # A team without a scoped administrator falls back to the managers.
         ticket = self._create_ticket(team_id=self.team_b.id)
-        self._send_creation_mails()
+        self._run_creation_queue()
         partners, _messages = self._emailed(ticket)
         self.assertIn(self.manager.partner_id, partners)
         self.assertNotIn(self.ticket_admin.partner_id, partners)
@@ -149,18 +149,26 @@ class TestAssignment(SupportDeskCommon):
             ]
         )
 
-    def test_creation_notice_is_queued(self):
-        """Opening a ticket logs "ticket opened" and queues the rules' notice;
-        the queue's cron sends it once, with its own subject and details."""
-        cron = self.env.ref("support_desk.ir_cron_creation_mails")
-        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
-        ticket = self._create_ticket(team_id=self.team_a.id)
-        created = ticket.message_ids.filtered(
+    def _opened(self, ticket):
+        return ticket.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("support_desk.mt_ticket_new")
         )
-        self.assertEqual(len(created), 1)
-        self.assertNotIn("nobody assigned", str(created.body))
+
+    def test_creation_queue(self):
+        """Opening a ticket queues "ticket opened" and the rules' notice; the
+        queue's cron makes them once: the log by the ticket's opener, dated
+        when it was opened, the notice with its own subject and details."""
+        cron = self.env.ref("support_desk.ir_cron_creation_queue")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        ticket = (
+            self.env["support.ticket"]
+            .with_user(self.agent)
+            .create({"name": "Queued", "team_id": self.team_a.id})
+            .with_env(self.env)
+        )
+        self.assertTrue(ticket.creation_log_pending)
         self.assertTrue(ticket.creation_mail_pending)
+        self.assertFalse(self._opened(ticket))
         self.assertFalse(self._notices(ticket))
         self.assertGreater(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
@@ -168,24 +176,31 @@ class TestAssignment(SupportDeskCommon):
             "opening a ticket wakes the queue",
         )
 
-        self.assertIn(ticket, self._send_creation_mails())
+        self.assertIn(ticket, self._run_creation_queue())
+        self.assertFalse(ticket.creation_log_pending)
         self.assertFalse(ticket.creation_mail_pending)
+        created = self._opened(ticket)
+        self.assertEqual(len(created), 1)
+        self.assertEqual(created.author_id, self.agent.partner_id)
+        self.assertEqual(created.date, ticket.create_date)
+        self.assertNotIn("nobody assigned", str(created.body))
         notice = self._notices(ticket)
         self.assertEqual(len(notice), 1)
         self.assertIn("New ticket to assign", notice.subject)
         mail = self.env["mail.mail"].search([("mail_message_id", "=", notice.id)])
         self.assertEqual(mail.recipient_ids, self.ticket_admin.partner_id)
         self.assertIn("nobody assigned", mail.body_html)
-        # sent once: the next run finds nothing to do
-        self.assertNotIn(ticket, self._send_creation_mails())
+        # done once: the next run finds nothing to do
+        self.assertNotIn(ticket, self._run_creation_queue())
         self.assertEqual(len(self._notices(ticket)), 1)
+        self.assertEqual(len(self._opened(ticket)), 1)
 
     def test_creation_notice_follows_the_ticket(self):
         """The queue mails what the ticket is when it runs: assigned in the
         meantime, the assignee is told, not the administrators."""
         ticket = self._create_ticket(team_id=self.team_a.id)
         ticket.user_id = self.agent
-        self._send_creation_mails()
+        self._run_creation_queue()
         notice = self._notices(ticket)
         self.assertIn(self.agent.partner_id, notice.partner_ids)
         self.assertNotIn(self.ticket_admin.partner_id, notice.partner_ids)
@@ -193,17 +208,17 @@ class TestAssignment(SupportDeskCommon):
     def test_creation_queue_in_batches(self):
         """A run takes ``limit`` tickets, oldest first, and tells the cron
         how many are left (it then runs again at once)."""
-        self._send_creation_mails()
+        self._run_creation_queue()
         tickets = self.env["support.ticket"].create(
             [{"name": f"Queued {n}", "team_id": self.team_a.id} for n in range(5)]
         )
-        cron = self.env.ref("support_desk.ir_cron_creation_mails")
+        cron = self.env.ref("support_desk.ir_cron_creation_queue")
         cron, progress = cron._add_progress()
         done = (
             self.env["support.ticket"]
             .sudo()
             .with_context(cron.env.context)
-            ._cron_send_creation_mails(limit=3)
+            ._cron_process_creation_queue(limit=3)
         )
         self.assertEqual(done, tickets[:3])
         self.assertEqual((progress.done, progress.remaining), (3, 2))
@@ -211,10 +226,10 @@ class TestAssignment(SupportDeskCommon):
             tickets.mapped("creation_mail_pending"), [False] * 3 + [True] * 2
         )
 
-    def test_creation_mails_of_a_failing_ticket_are_logged(self):
-        """One ticket whose mails fail does not hold back the others, and
-        does not come back at every run."""
-        self._send_creation_mails()
+    def test_creation_queue_failing_ticket_is_logged(self):
+        """One ticket whose creation mails fail does not hold back the others,
+        and does not come back at every run (the error is in the log)."""
+        self._run_creation_queue()
         good, bad = self.env["support.ticket"].create(
             [
                 {"name": "Good", "team_id": self.team_a.id},
@@ -235,19 +250,29 @@ class TestAssignment(SupportDeskCommon):
                 "odoo.addons.support_desk.models.support_ticket", "ERROR"
             ) as logs,
         ):
-            self._send_creation_mails()
+            self._run_creation_queue()
         self.assertIn(bad.number, logs.output[0])
         self.assertEqual(len(self._notices(good)), 1)
         self.assertFalse(self._notices(bad))
         self.assertFalse(bad.creation_mail_pending)
+        self.assertTrue(self._opened(good))
 
-    def test_creation_mails_not_queued_for_automated_mail(self):
-        ticket = (
-            self.env["support.ticket"]
-            .with_context(support_mail_automated=True)
-            .create({"name": "Out of office", "team_id": self.team_a.id})
+    def test_creation_queue_without_log_or_mails(self):
+        """Mail tickets are not logged (the mail is their first message);
+        automated mails open tickets that mail nobody."""
+        Ticket = self.env["support.ticket"].with_context(mail_create_nolog=True)
+        ticket = Ticket.create({"name": "By mail", "team_id": self.team_a.id})
+        self.assertFalse(ticket.creation_log_pending)
+        self.assertTrue(ticket.creation_mail_pending)
+        automated = Ticket.with_context(support_mail_automated=True).create(
+            {"name": "Out of office", "team_id": self.team_a.id}
         )
-        self.assertFalse(ticket.creation_mail_pending)
+        self.assertFalse(automated.creation_log_pending)
+        self.assertFalse(automated.creation_mail_pending)
+        self._run_creation_queue()
+        self.assertFalse(self._opened(ticket) | self._opened(automated))
+        self.assertTrue(self._notices(ticket))
+        self.assertFalse(self._notices(automated))
 
     def test_separate_notice_when_the_creation_is_posted(self):
         """A follower subscribed to new tickets gets Odoo's own post of the
@@ -259,10 +284,10 @@ class TestAssignment(SupportDeskCommon):
             subtype_ids=self.env.ref("support_desk.mt_team_ticket_new").ids,
         )
         ticket = self._create_ticket(team_id=self.team_a.id)
+        self._run_creation_queue()
         created = ticket.message_ids.filtered(lambda m: m.subtype_id == subtype)
         self.assertEqual(len(created), 1)
         self.assertIn(self.agent_b.partner_id, created.notification_ids.res_partner_id)
-        self._send_creation_mails()
         notice = self._notices(ticket)
         self.assertEqual(len(notice), 1)
         self.assertIn(self.ticket_admin.partner_id, notice.partner_ids)

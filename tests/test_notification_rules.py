@@ -139,7 +139,7 @@ class TestNotificationRules(SupportDeskCommon):
         self.company.support_notify_on_open = True
         self.company.support_ack_blacklist = "blocked.example.com"
         Mail = self.env["mail.mail"]
-        self._send_creation_mails()
+        self._run_creation_queue()
         before = Mail.search([])
         ticket = self.env["support.ticket"].create(
             {"name": "Help", "channel": "email", "email_from": "joe@example.com"}
@@ -154,7 +154,7 @@ class TestNotificationRules(SupportDeskCommon):
             {"name": "Manual", "channel": "manual", "email_from": "man@example.com"}
         )
         self.assertFalse(Mail.search([]) - before, "the queue sends them")
-        self._send_creation_mails()
+        self._run_creation_queue()
         acks = Mail.search([("email_to", "!=", False)]) - before
         self.assertEqual(acks.mapped("email_to"), ["joe@example.com"])
         self.assertIn(ticket.number, acks.subject)

@@ -138,7 +138,7 @@ class TestNotificationSmtp(SupportDeskCommon):
 
     def test_acknowledgement_delivered(self):
         self.company.support_notify_on_open = True
-        self._send_creation_mails()
+        self._run_creation_queue()
         with self._deliver():
             ticket = self.env["support.ticket"].create(
                 {
@@ -148,7 +148,7 @@ class TestNotificationSmtp(SupportDeskCommon):
                     "email_from": "joe@example.com",
                 }
             )
-            self._send_creation_mails()
+            self._run_creation_queue()
         rcpts, msg = self.collectors["team"].received[0]
         self.assertEqual(rcpts, ["joe@example.com"])
         self.assertEqual(msg["X-Support-Desk-Ticket"], ticket.number)

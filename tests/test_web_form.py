@@ -46,7 +46,7 @@ class TestWebForm(HttpCase):
         self.assertNotIn(
             self.env.ref("base.public_partner"), ticket.message_partner_ids
         )
-        self.env["support.ticket"].sudo()._cron_send_creation_mails()  # the queue
+        self.env["support.ticket"].sudo()._cron_process_creation_queue()  # the queue
         mail = self.env["mail.mail"].search(
             [
                 ("model", "=", "support.ticket"),
