@@ -31,3 +31,4 @@ from . import ir_actions_act_window
 from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
+from . import ir_sequence

@@ -1079,7 +1079,32 @@ class SupportTicket(models.Model):
 
     @api.model
     def _get_next_number(self):
-        return self.env["ir.sequence"].sudo().next_by_code("support.ticket") or "/"
+        # as ir.sequence.next_by_code, without its search for every ticket
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .browse(self._support_sequence_id(self.env.company.id))
+        )
+        return (sequence and sequence._next()) or "/"
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _support_sequence_id(self, company_id):
+        """The sequence numbering the company's tickets: its own, else the
+        shared one. Cached for the server; any change to a sequence clears it."""
+        return (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "support.ticket"),
+                    ("company_id", "in", [company_id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+            .id
+        )
 
     @api.model
     def _get_default_priority(self):
@@ -1760,7 +1785,8 @@ class SupportTicket(models.Model):
         return (
             self.team_id.user_id.email_formatted
             or self.company_id.email_formatted
-            or self.env.user.email_formatted
+            # sent by the creation queue's cron: not from whoever runs it
+            or self.env["ir.mail_server"]._get_default_from_address()
         )
 
     def _support_creation_recipients(self):
@@ -1832,7 +1858,8 @@ class SupportTicket(models.Model):
 
     def _support_process_creation_queue(self):
         """Take these tickets off the queue and do what their opening calls
-        for, in the language of whoever opened them. A ticket that fails is
+        for, in the language of whoever opened them and as their company (the
+        mails' sender). A ticket that fails is
         logged and left: it must not hold back the others (nor come back at
         every run)."""
         to_log = self.filtered("creation_log_pending")
@@ -1843,8 +1870,11 @@ class SupportTicket(models.Model):
             [self.ids],
         )
         self.invalidate_recordset(["creation_log_pending", "creation_mail_pending"])
-        for lang, tickets in self.grouped(lambda t: t.create_uid.lang).items():
-            tickets = tickets.with_context(lang=lang or self.env.lang)
+        groups = self.grouped(lambda t: (t.create_uid.lang, t.company_id))
+        for (lang, company), tickets in groups.items():
+            tickets = tickets.with_company(company).with_context(
+                lang=lang or self.env.lang
+            )
             try:
                 with self.env.cr.savepoint():
                     tickets._support_on_create(to_log, to_mail)

@@ -205,6 +205,26 @@ class TestAssignment(SupportDeskCommon):
         self.assertIn(self.agent.partner_id, notice.partner_ids)
         self.assertNotIn(self.ticket_admin.partner_id, notice.partner_ids)
 
+    def test_creation_queue_mails_as_the_ticket_company(self):
+        """The cron runs in the main company: the notice of another company's
+        ticket still comes from that company."""
+        self._run_creation_queue()
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "email": "desk@other.example"}
+        )
+        ticket = (
+            self.env["support.ticket"]
+            .with_company(other)
+            .create({"name": "Elsewhere", "company_id": other.id})
+        )
+        self.assertEqual(ticket.company_id, other)
+        self._run_creation_queue()
+        mails = self.env["mail.mail"].search(
+            [("mail_message_id", "in", self._notices(ticket).ids)]
+        )
+        self.assertTrue(mails)
+        self.assertEqual(set(mails.mapped("email_from")), {other.email_formatted})
+
     def test_creation_queue_in_batches(self):
         """A run takes ``limit`` tickets, oldest first, and tells the cron
         how many are left (it then runs again at once)."""

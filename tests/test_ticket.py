@@ -25,6 +25,27 @@ class TestTicket(SupportDeskCommon):
         found = self.env["support.ticket"].name_search(numbers[1])
         self.assertEqual([r[0] for r in found], [tickets[1].id])
 
+    def test_number_from_the_company_sequence(self):
+        """A company's own ticket sequence numbers its tickets, from the moment
+        it exists (the sequence read by every ticket is cached)."""
+        other = self.env["res.company"].create({"name": "Other Co"})
+        Ticket = self.env["support.ticket"]
+        self.assertRegex(
+            Ticket.with_company(other).create({"name": "A"}).number, r"^T\d+$"
+        )
+        own = self.env["ir.sequence"].create(
+            {"name": "Other's tickets", "code": "support.ticket", "prefix": "OT",
+             "padding": 3, "company_id": other.id}
+        )  # fmt: skip
+        self.assertEqual(
+            Ticket.with_company(other).create({"name": "B"}).number, "OT001"
+        )
+        self.assertRegex(Ticket.create({"name": "C"}).number, r"^T\d+$")
+        own.active = False
+        self.assertRegex(
+            Ticket.with_company(other).create({"name": "D"}).number, r"^T\d+$"
+        )
+
     def test_number_unique(self):
         first, second = self._create_ticket(), self._create_ticket()
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
