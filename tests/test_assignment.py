@@ -233,11 +233,11 @@ class TestAssignment(SupportDeskCommon):
             [{"name": f"Queued {n}", "team_id": self.team_a.id} for n in range(5)]
         )
         cron = self.env.ref("support_desk.ir_cron_creation_queue")
-        cron, progress = cron._add_progress()
+        _cron, progress = cron._add_progress()
         done = (
             self.env["support.ticket"]
             .sudo()
-            .with_context(cron.env.context)
+            .with_context(ir_cron_progress_id=progress.id)
             ._cron_process_creation_queue(limit=3)
         )
         self.assertEqual(done, tickets[:3])
@@ -261,7 +261,7 @@ class TestAssignment(SupportDeskCommon):
 
         def failing(tickets):
             if bad in tickets:
-                raise UserError("no mail for this one")
+                raise RuntimeError("no mail for this one")
             return original(tickets)
 
         with (
