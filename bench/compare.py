@@ -376,7 +376,7 @@ class Ours(Side):
     list_order = None  # the model's: priority, then deadline
 
     def drain(self, env):
-        # the creation mails' queue, run as its cron does until it is empty
+        # the creation queue, run as its cron does until it is empty
         started = time.perf_counter()
         Ticket = env["support.ticket"].sudo()
         while Ticket._cron_process_creation_queue(limit=1000):

@@ -37,22 +37,16 @@ class SupportStage(models.Model):
     active = fields.Boolean(default=True)
 
     @api.model
+    @tools.ormcache("tuple(self.env.companies.ids)")
     def _get_new_stage_id(self):
-        """The stage new tickets start in, among the user's companies' stages."""
-        return self._get_new_stage_id_cached(tuple(self.env.companies.ids))
-
-    @api.model
-    @tools.ormcache("company_ids")
-    def _get_new_stage_id_cached(self, company_ids):
-        # read for every ticket opened: cached for the server, any change to a
-        # stage clears it; the company rule's domain, as the cache is shared
+        """The stage new tickets start in, among the user's companies' stages:
+        read for every ticket opened, so cached for the server (any change to a
+        stage clears it), with the company rule's domain as the cache is shared."""
+        company_ids = self.env.companies.ids
         return (
             self.sudo()
             .search(
-                [
-                    ("state", "=", "new"),
-                    ("company_id", "in", [False, *company_ids]),
-                ],
+                [("state", "=", "new"), ("company_id", "in", [False, *company_ids])],
                 limit=1,
             )
             .id

@@ -1789,30 +1789,22 @@ class SupportTicket(models.Model):
             or self.env["ir.mail_server"]._get_default_from_address()
         )
 
-    def _support_creation_recipients(self):
-        """{ticket id: partners} the creation rules name, for these tickets."""
+    def _support_notify_rules_on_create(self):
+        """Tell whom the creation rules name; one batch of messages for all the
+        tickets, and one mail per recipient (see ``_support_post_and_deliver``)."""
         rules = self.env["support.notification.rule"]._search_rules("create")
         if not rules:
-            return {}
-        recipients = {}
+            return
+        entries = []
         for ticket in self:
             partners = ticket._support_filter_partners(
                 rules._filter_ticket(ticket)._get_partners(ticket),
                 sender=ticket.email_from,
             )
             if partners:
-                recipients[ticket.id] = partners
-        return recipients
-
-    def _support_notify_rules_on_create(self, recipients):
-        """Tell whom the creation rules name: one batch of notices, one mail
-        per recipient (see ``_support_post_and_deliver``)."""
+                entries.append((ticket._support_creation_notice_vals(), partners))
         self._support_post_and_deliver(
-            [
-                (ticket._support_creation_notice_vals(), recipients[ticket.id])
-                for ticket in self
-                if ticket.id in recipients
-            ],
+            entries,
             lambda count: self.env._("%(count)s new tickets", count=count),
         )
 
@@ -1859,9 +1851,8 @@ class SupportTicket(models.Model):
     def _support_process_creation_queue(self):
         """Take these tickets off the queue and do what their opening calls
         for, in the language of whoever opened them and as their company (the
-        mails' sender). A ticket that fails is
-        logged and left: it must not hold back the others (nor come back at
-        every run)."""
+        mails' sender). A ticket that fails is logged and left: it must not
+        hold back the others (nor come back at every run)."""
         to_log = self.filtered("creation_log_pending")
         to_mail = self.filtered("creation_mail_pending")
         self.env.cr.execute(
@@ -1896,10 +1887,14 @@ class SupportTicket(models.Model):
     def _support_mail_on_create(self):
         """What a new ticket mails: hook of the creation queue."""
         self._support_send_acknowledgement()
-        self._support_notify_rules_on_create(self._support_creation_recipients())
+        self._support_notify_rules_on_create()
 
     def _support_creation_notice_vals(self):
         self.ensure_one()
+        if self.user_id:
+            subject = self.env._("New ticket: %s", self.display_name)
+        else:
+            subject = self.env._("New ticket to assign: %s", self.display_name)
         author = self._support_xmlid_record("base.partner_root")
         return {
             "model": self._name,
@@ -1907,24 +1902,14 @@ class SupportTicket(models.Model):
             "record_name": self.display_name,
             "author_id": author.id,
             "email_from": author.email_formatted,
-            "subject": self._support_creation_notice_subject(),
-            "body": self._support_creation_notice_body(),
+            "subject": subject,
+            "body": self.env["ir.qweb"]._render(
+                "support_desk.ticket_created_notice", {"ticket": self}
+            ),
             "message_type": "user_notification",
             "subtype_id": self._support_xmlid_record("mail.mt_note").id,
             "is_internal": True,
         }
-
-    def _support_creation_notice_subject(self):
-        self.ensure_one()
-        if self.user_id:
-            return self.env._("New ticket: %s", self.display_name)
-        return self.env._("New ticket to assign: %s", self.display_name)
-
-    def _support_creation_notice_body(self):
-        self.ensure_one()
-        return self.env["ir.qweb"]._render(
-            "support_desk.ticket_created_notice", {"ticket": self}
-        )
 
     @api.model
     def _support_post_and_deliver(self, entries, digest_subject):
@@ -1954,18 +1939,8 @@ class SupportTicket(models.Model):
                 ]
             )
         )
-        self._support_deliver(
-            messages, [partners for _values, partners in entries], digest_subject
-        )
-        return messages
-
-    @api.model
-    def _support_deliver(self, messages, recipients, digest_subject):
-        """Deliver each of ``messages`` to its partners in ``recipients`` (same
-        order): inbox notifications, or one mail per partner with all the
-        messages meant for them."""
         per_partner = defaultdict(lambda: self.env["mail.message"])
-        for message, partners in zip(messages, recipients, strict=True):
+        for message, (_values, partners) in zip(messages, entries, strict=True):
             for partner in partners:
                 per_partner[partner] |= message
         inbox_vals, mail_vals, mailed = [], [], []
@@ -2023,6 +1998,7 @@ class SupportTicket(models.Model):
             ]
         if notification_vals:
             self.env["mail.notification"].sudo().create(notification_vals)
+        return messages
 
     def _support_log_creation(self):
         """The "Ticket opened" message, by whoever opened the ticket and dated

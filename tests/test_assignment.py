@@ -225,6 +225,48 @@ class TestAssignment(SupportDeskCommon):
         self.assertTrue(mails)
         self.assertEqual(set(mails.mapped("email_from")), {other.email_formatted})
 
+    def test_creation_queue_speaks_the_openers_language(self):
+        """The cron has no language of its own: a ticket's notice is in the
+        language of whoever opened it, as when it was sent at once."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"].search(
+            [("name", "=", "support_desk")]
+        )._update_translations(["it_IT"])
+        self.agent.lang = "it_IT"
+        self._run_creation_queue()
+        italian = (
+            self.env["support.ticket"]
+            .with_user(self.agent)
+            .create({"name": "Stampante", "team_id": self.team_a.id})
+        )
+        english = self._create_ticket(team_id=self.team_a.id)
+        self._run_creation_queue()
+        self.assertIn("Nuovo ticket da assegnare", self._notices(italian).subject)
+        self.assertIn("New ticket to assign", self._notices(english).subject)
+
+    def test_acknowledgement_sender_without_team_or_company_address(self):
+        """Sent by the cron: without a team leader's or company address, the
+        acknowledgement comes from Odoo's default sender, not the cron's user."""
+        self.company.write({"support_notify_on_open": True, "email": False})
+        self.team_a.user_id = False
+        self._run_creation_queue()
+        ticket = self.env["support.ticket"].create(
+            {
+                "name": "Help",
+                "team_id": self.team_a.id,
+                "channel": "email",
+                "email_from": "joe@example.com",
+            }
+        )
+        self._run_creation_queue()
+        ack = self.env["mail.mail"].search(
+            [("res_id", "=", ticket.id), ("email_to", "=", "joe@example.com")]
+        )
+        self.assertEqual(len(ack), 1)
+        self.assertEqual(
+            ack.email_from, self.env["ir.mail_server"]._get_default_from_address()
+        )
+
     def test_creation_queue_in_batches(self):
         """A run takes ``limit`` tickets, oldest first, and tells the cron
         how many are left (it then runs again at once)."""
