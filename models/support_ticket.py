@@ -561,10 +561,13 @@ class SupportTicket(models.Model):
 
     @api.depends("team_id")
     def _compute_priority_id(self):
-        default = self._get_default_priority()
+        default = None  # read only if a ticket needs it
         for ticket in self:
-            if not ticket.priority_id:
-                ticket.priority_id = ticket.team_id.default_priority_id or default
+            if ticket.priority_id:
+                continue
+            if not ticket.team_id.default_priority_id and default is None:
+                default = self._get_default_priority()
+            ticket.priority_id = ticket.team_id.default_priority_id or default
 
     @api.depends_context("uid")
     def _compute_assign_scope(self):
@@ -2108,7 +2111,13 @@ class SupportTicket(models.Model):
             rules = self.env["support.notification.rule"]._search_rules("reply")
             extra = rules._filter_ticket(self)._get_partners(self)
             if extra:
-                pids = vals.get("partner_ids", msg_sudo.partner_ids.ids) or []
+                # Not vals.get(..., default): the default would read the
+                # message's recipients even when the values carry them.
+                pids = (
+                    vals["partner_ids"]
+                    if "partner_ids" in vals
+                    else msg_sudo.partner_ids.ids
+                ) or []
                 msg_vals = dict(
                     vals,
                     message_type=message_type,
@@ -2186,7 +2195,8 @@ class SupportTicket(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         values = dict(custom_values or {})
-        team = self.env["support.team"].browse(values.get("team_id")).exists()
+        # The alias's defaults: the team owns the alias (deleted with it).
+        team = self.env["support.team"].browse(values.get("team_id"))
         subject = (msg_dict.get("subject") or "").strip()
         values.setdefault("name", self._support_mail_title(subject))
         values.setdefault("description", msg_dict.get("body"))
@@ -2242,9 +2252,9 @@ class SupportTicket(models.Model):
         else the team's default customer.
         """
         Partner = self.env["res.partner"].sudo()
-        author = Partner.browse(msg_dict.get("author_id")).exists()
-        if author:
-            return {"partner_id": author.id}
+        if msg_dict.get("author_id"):
+            # Found by the gateway among existing partners.
+            return {"partner_id": msg_dict["author_id"]}
         email = tools.email_normalize(msg_dict.get("email_from") or "")
         domain = email and email.rpartition("@")[2]
         company = self.env.company
