@@ -10,7 +10,10 @@ above 1 means we are faster).
 
 Figures:
 - tickets created through the ORM, one by one and in batches of 1,000;
-- mails turned into tickets through ``message_process`` (the same mails);
+- mails turned into tickets through ``message_process`` (the same mails), and
+  the floor for mail: the same number of mails through Odoo's gateway alone
+  (parsed, routed, posted as a reply on a contact of its own: no record
+  opened, no helpdesk code on the route), on each side's database;
 - at each size of ``--sizes`` (tickets bulk-loaded with COPY, 30 % open): the
   agent's default list (open tickets, by priority and deadline, 80 rows, count up
   to 10,001) as administrator and as team agent, grouped by stage, counted, and
@@ -218,8 +221,32 @@ class Side:
             count = env[self.model].search_count([("name", "like", "Bench mail ")])
         return count / elapsed, count / (elapsed + queued), count
 
-    def alias_address(self):
-        return f"support@{self.label.lower()}.bench.example"
+    def gateway_floor(self, mails):
+        """Mails per second through Odoo's gateway alone: parsed, routed and
+        posted, each as a reply on a contact of its own (no record to open, no
+        helpdesk code on the route), the same on both databases; rolled back."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            raws = list(mails(self))
+            contacts = env["res.partner"].create(
+                [{"name": f"Bench floor {n}"} for n in range(len(raws))]
+            )
+            env.flush_all()
+            Thread = env["mail.thread"]
+            started = time.perf_counter()
+            for raw, contact in zip(raws, contacts, strict=True):
+                Thread.message_process("res.partner", raw, thread_id=contact.id)
+            env.flush_all()
+            elapsed = time.perf_counter() - started
+            count = env["mail.message"].search_count(
+                [("model", "=", "res.partner"), ("res_id", "in", contacts.ids),
+                 ("message_type", "=", "email")]
+            )  # fmt: skip
+            cr.rollback()
+        return count / elapsed
+
+    def alias_address(self, local_part="support"):
+        return f"{local_part}@{self.label.lower()}.bench.example"
 
     def bulk_load(self, target):
         """COPY tickets until the table holds `target` rows; rows per second."""
@@ -639,16 +666,21 @@ class Oca(Side):
         return elapsed, len(expired)
 
 
-def make_mails(count):
+def make_mails(count, to_alias=True):
+    """The bench's mails; ``to_alias=False``: sent to an address that is no
+    alias, so the gateway falls back to the model given to message_process."""
+
     def mails(side):
+        to = side.alias_address() if to_alias else side.alias_address("nobody")
+        tag = "bench" if to_alias else "floor"
         for n in range(count):
             contact = n % CUSTOMERS
             yield (
                 f"From: Contact {contact} "
                 f"<contact{contact}@customer{contact}.example>\r\n"
-                f"To: {side.alias_address()}\r\n"
+                f"To: {to}\r\n"
                 f"Subject: Bench mail {n}: the printer is down\r\n"
-                f"Message-ID: <bench-{side.label}-{n}@customer{contact}.example>\r\n"
+                f"Message-ID: <{tag}-{side.label}-{n}@customer{contact}.example>\r\n"
                 "Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n"
                 "MIME-Version: 1.0\r\n"
                 "Content-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -804,6 +836,11 @@ def main():
         results = [side.ingest(make_mails(args.mails)) for side in sides]
         table.rate("mails turned into tickets", results[0][0], results[1][0], "/s")
         table.rate("  + their queued mails", results[0][1], results[1][1], "/s")
+        step("mail floor: Odoo's gateway alone")
+        rates = [
+            side.gateway_floor(make_mails(args.mails, to_alias=False)) for side in sides
+        ]
+        table.rate("floor: mails through Odoo's gateway", *rates, "/s")
 
     def lists(size):
         step(f"bulk load to {size:,} tickets")

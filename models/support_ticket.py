@@ -58,7 +58,7 @@ class SupportTicket(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        index=True,
+        # no index=True: number_uniq's index serves the searches
         default=lambda self: self.env._("New"),
     )
     name = fields.Char(string="Title", required=True, tracking=True)
@@ -462,7 +462,10 @@ class SupportTicket(models.Model):
             "DROP INDEX IF EXISTS support_ticket__partner_id_index, "
             "support_ticket__partner_contact_id_index, "
             "support_ticket__user_id_index, support_ticket__in_charge_user_id_index, "
-            "support_ticket__opened_by_id_index"
+            "support_ticket__opened_by_id_index, "
+            # a copy of number_uniq's (number had index=True): one more index
+            # to write for every ticket
+            "support_ticket__number_index"
         )
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS support_ticket_creation_queue_idx "

@@ -319,5 +319,8 @@ class TestTicket(SupportDeskCommon):
             )
         }
         self.assertFalse(replaced & indexes())
+        # the ticket number is searched through its unique constraint's index
+        self.assertIn("support_ticket_number_uniq", indexes())
+        self.assertNotIn("support_ticket__number_index", indexes())
         uninstall_hook(self.env)
         self.assertNotIn("support_ticket_mail_followers_partner_idx", indexes())
