@@ -208,15 +208,23 @@ class Side:
                 queued += self.drain(env)
         return batches * size / elapsed, batches * size / (elapsed + queued)
 
+    @staticmethod
+    def process_mails(env, routes):
+        """Seconds to run ``message_process`` on each (model, raw mail,
+        thread id) of ``routes``, writes flushed."""
+        Thread = env["mail.thread"]
+        started = time.perf_counter()
+        for model, raw, thread_id in routes:
+            Thread.message_process(model, raw, thread_id=thread_id)
+        env.flush_all()
+        return time.perf_counter() - started
+
     def ingest(self, mails):
         with self.cursor() as cr:
             env = self.env(cr)
-            Thread = env["mail.thread"]
-            started = time.perf_counter()
-            for raw in mails(self):
-                Thread.message_process(self.model, raw)
-            env.flush_all()
-            elapsed = time.perf_counter() - started
+            elapsed = self.process_mails(
+                env, [(self.model, raw, None) for raw in mails(self)]
+            )
             queued = self.drain(env)
             count = env[self.model].search_count([("name", "like", "Bench mail ")])
         return count / elapsed, count / (elapsed + queued), count
@@ -232,12 +240,13 @@ class Side:
                 [{"name": f"Bench floor {n}"} for n in range(len(raws))]
             )
             env.flush_all()
-            Thread = env["mail.thread"]
-            started = time.perf_counter()
-            for raw, contact in zip(raws, contacts, strict=True):
-                Thread.message_process("res.partner", raw, thread_id=contact.id)
-            env.flush_all()
-            elapsed = time.perf_counter() - started
+            elapsed = self.process_mails(
+                env,
+                [
+                    ("res.partner", raw, contact.id)
+                    for raw, contact in zip(raws, contacts, strict=True)
+                ],
+            )
             count = env["mail.message"].search_count(
                 [("model", "=", "res.partner"), ("res_id", "in", contacts.ids),
                  ("message_type", "=", "email")]

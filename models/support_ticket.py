@@ -565,12 +565,13 @@ class SupportTicket(models.Model):
     @api.depends("team_id")
     def _compute_priority_id(self):
         default = None  # read only if a ticket needs it
-        for ticket in self:
-            if ticket.priority_id:
-                continue
-            if not ticket.team_id.default_priority_id and default is None:
-                default = self._get_default_priority()
-            ticket.priority_id = ticket.team_id.default_priority_id or default
+        for ticket in self.filtered(lambda t: not t.priority_id):
+            priority = ticket.team_id.default_priority_id
+            if not priority:
+                if default is None:
+                    default = self._get_default_priority()
+                priority = default
+            ticket.priority_id = priority
 
     @api.depends_context("uid")
     def _compute_assign_scope(self):
