@@ -247,3 +247,37 @@ class TestFieldAccessPortalDirect(SupportDeskCommon):
             Ticket.search([("estimate_hours", ">", 0)])
         with self.assertRaises(AccessError):
             Ticket.search([], order="opened_by_id")
+
+    @mute_logger("odoo.http")
+    def test_related_link_needs_write_on_the_other_ticket(self):
+        """Linking tickets writes both: a context key does not skip that."""
+        mine = self.env["support.ticket"].create(
+            {"name": "Mine", "opened_by_id": self.employee.id}
+        )
+        other = self.env["support.ticket"].create(
+            {"name": "Not mine", "team_id": self.team_b.id}
+        )
+        for context in ({}, {"support_sync_related": True}):
+            with self.subTest(context=context):
+                with self.assertRaises(JsonRpcException) as caught:
+                    self._call(
+                        self.employee,
+                        "write",
+                        [mine.ids, {"related_ticket_ids": [(4, other.id)]}],
+                        {"context": context},
+                    )
+                self.assertEqual(
+                    caught.exception.args[0], "odoo.exceptions.AccessError"
+                )
+                self.env.invalidate_all()
+                self.assertFalse(mine.related_ticket_ids)
+                self.assertFalse(other.related_ticket_ids)
+        # Two tickets the employee may change link both ways.
+        second = self.env["support.ticket"].create(
+            {"name": "Mine too", "opened_by_id": self.employee.id}
+        )
+        self._call(
+            self.employee, "write", [mine.ids, {"related_ticket_ids": [(4, second.id)]}]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(second.related_ticket_ids, mine)
