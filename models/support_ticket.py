@@ -1013,7 +1013,20 @@ class SupportTicket(models.Model):
                 changing._check_assign_vals([vals], creating=False)
                 # Two administrators assigning at once: the second one is told.
                 changing._lock_for_update()
-        self._apply_type_routing(vals)
+        if "team_id" not in vals:
+            self._apply_type_routing(vals)
+            if "team_id" in vals:
+                # A routed type moves the ticket: like changing the team, for
+                # administrators only, unless the ticket has no team yet.
+                moving = self.filtered(
+                    lambda t: t.team_id and t.team_id.id != vals["team_id"]
+                )
+                if moving:
+                    moving._check_assign_vals(
+                        [{"team_id": vals["team_id"]}], creating=False
+                    )
+        else:
+            self._apply_type_routing(vals)
         old_related = (
             {ticket: ticket.related_ticket_ids for ticket in self}
             if "related_ticket_ids" in vals
