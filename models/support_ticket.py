@@ -25,6 +25,39 @@ EMAIL_RE = re.compile(r"^[^\s@<>()\[\],;:\"]+@[\w-]+(\.[\w-]+)+$")
 # The public web form sends its own acknowledgement (mail_template_ticket_web_ack).
 ACK_CHANNELS = ("email", "portal")
 
+# Fields the desk sets itself: numbering, opening, charge, SLA, tracking, the
+# creation queue. Readonly in a view is no protection (JSON-RPC writes any
+# field): only managers change them, and nobody changes the number.
+PROTECTED_FIELDS = frozenset(
+    {
+        "number",
+        "channel",
+        "opened_by_id",
+        "in_charge_user_id",
+        "pbx_call_id",
+        "mail_server_id",
+        "sla_start_date",
+        "sla_deadline",
+        "sla_status",
+        "sla_resolution_failed",
+        "sla_paused_until_reply",
+        "date_closed",
+        "last_reply_date",
+        "tracked_hours",
+        "tracking_progress",
+        "tracking_status",
+        "creation_log_pending",
+        "creation_mail_pending",
+        "calendar_event_id",
+        "state",
+        "priority_sequence",
+    }
+)
+# What anybody may give on creation: the channels a person opens a ticket on.
+USER_CHANNELS = ("manual", "phone")
+# Characters that break mail headers and PostgreSQL (NUL) in one-line texts.
+LINE_BREAKS_RE = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]+")
+
 CHANNELS = [
     ("manual", "Manual"),
     ("email", "Email"),
@@ -103,6 +136,7 @@ class SupportTicket(models.Model):
         check_company=True,
     )
     partner_vat = fields.Char(related="partner_id.vat", string="Tax ID")
+    email_cc = fields.Char(groups="base.group_user")
     email_from = fields.Char(
         string="Email",
         compute="_compute_email_from",
@@ -155,11 +189,17 @@ class SupportTicket(models.Model):
     state = fields.Selection(related="stage_id.state", store=True, index=True)
     tag_ids = fields.Many2many("support.tag", string="Tags")
     channel = fields.Selection(
-        CHANNELS, required=True, default="manual", index=True, readonly=True
+        CHANNELS,
+        required=True,
+        default="manual",
+        index=True,
+        readonly=True,
+        groups="base.group_user",
     )
     is_external = fields.Boolean(
         string="External",
         help="The resolution of this ticket is up to an external supplier.",
+        groups="base.group_user",
     )
 
     # People
@@ -175,6 +215,7 @@ class SupportTicket(models.Model):
         tracking=True,
         copy=False,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        groups="base.group_user",
     )
     opened_by_id = fields.Many2one(
         "res.users",
@@ -182,13 +223,20 @@ class SupportTicket(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
-    can_assign = fields.Boolean(compute="_compute_assign_scope")
+    can_assign = fields.Boolean(
+        compute="_compute_assign_scope", groups="base.group_user"
+    )
     allowed_assign_user_ids = fields.Many2many(
-        "res.users", compute="_compute_assign_scope"
+        "res.users",
+        compute="_compute_assign_scope",
+        groups="base.group_user",
     )
     allowed_assign_team_ids = fields.Many2many(
-        "support.team", compute="_compute_assign_scope"
+        "support.team",
+        compute="_compute_assign_scope",
+        groups="base.group_user",
     )
     allowed_type_ids = fields.Many2many(
         "support.ticket.type", compute="_compute_allowed_type_ids"
@@ -197,21 +245,28 @@ class SupportTicket(models.Model):
         string="Extra Notification Emails",
         help="Other addresses that get the ticket's notifications, "
         "separated by commas.",
+        groups="base.group_user",
     )
     support_notify = fields.Boolean(
         string="Notify",
         default=True,
         help="When off, nothing about this ticket is mailed outside the company.",
+        groups="base.group_user",
     )
     # Technical: what the creation queue (_cron_process_creation_queue) still
     # has to do for the ticket: log "ticket opened", mail the creation rules'
     # notices and the acknowledgement. A partial index keeps its reads small.
-    creation_log_pending = fields.Boolean(copy=False, readonly=True)
-    creation_mail_pending = fields.Boolean(copy=False, readonly=True)
+    creation_log_pending = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
+    creation_mail_pending = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     mail_server_id = fields.Many2one(
         "ir.mail_server",
         string="Outgoing Mail Server",
         help="Overrides the team's outgoing mail server for this ticket.",
+        groups="base.group_user",
     )
     shared_user_ids = fields.Many2many(
         "res.users",
@@ -220,6 +275,7 @@ class SupportTicket(models.Model):
         "user_id",
         string="Shared with Users",
         domain="[('share', '=', False)]",
+        groups="base.group_user",
     )
     shared_team_ids = fields.Many2many(
         "support.team",
@@ -227,11 +283,13 @@ class SupportTicket(models.Model):
         "ticket_id",
         "team_id",
         string="Shared with Teams",
+        groups="base.group_user",
     )
     ticket_properties = fields.Properties(
         string="Custom Fields",
         definition="type_id.ticket_properties_definition",
         copy=True,
+        groups="base.group_user",
     )
     pbx_call_id = fields.Many2one(
         "support.pbx.call",
@@ -239,6 +297,7 @@ class SupportTicket(models.Model):
         index="btree_not_null",
         copy=False,
         help="The call this ticket was opened from.",
+        groups="base.group_user",
     )
     is_followed_or_shared = fields.Boolean(
         string="Followed or Shared with Me",
@@ -274,14 +333,20 @@ class SupportTicket(models.Model):
         check_company=True,
         domain="[('state', '=', 'active'), "
         "('partner_id', 'in', (partner_id, final_partner_id))]",
+        groups="base.group_user",
     )
-    sla_policy_id = fields.Many2one(related="contract_id.sla_policy_id")
-    sla_line_ids = fields.One2many("support.ticket.sla", "ticket_id", string="SLA")
+    sla_policy_id = fields.Many2one(
+        related="contract_id.sla_policy_id", groups="base.group_user"
+    )
+    sla_line_ids = fields.One2many(
+        "support.ticket.sla", "ticket_id", string="SLA", groups="base.group_user"
+    )
     sla_start_date = fields.Datetime(
         string="SLA Start",
         readonly=True,
         copy=False,
         help="When the SLA clock started: the creation, or the next working time.",
+        groups="base.group_user",
     )
     sla_deadline = fields.Datetime(
         string="SLA Deadline",
@@ -303,11 +368,14 @@ class SupportTicket(models.Model):
         store=True,
         index=True,
     )
-    sla_resolution_failed = fields.Boolean(compute="_compute_sla_fields", store=True)
+    sla_resolution_failed = fields.Boolean(
+        compute="_compute_sla_fields", store=True, groups="base.group_user"
+    )
     sla_paused_until_reply = fields.Boolean(
         string="SLA Paused until Reply",
         copy=False,
         help="The SLA is paused until the customer replies or the stage changes.",
+        groups="base.group_user",
     )
     related_ticket_ids = fields.Many2many(
         "support.ticket",
@@ -316,15 +384,21 @@ class SupportTicket(models.Model):
         "related_id",
         string="Related Tickets",
         copy=False,
+        groups="base.group_user",
     )
     reference = fields.Char(
-        string="Practice Reference", help="Practice code of the customer or supplier."
+        string="Practice Reference",
+        help="Practice code of the customer or supplier.",
+        groups="base.group_user",
     )
-    product_id = fields.Many2one("product.product", check_company=True)
+    product_id = fields.Many2one(
+        "product.product", check_company=True, groups="base.group_user"
+    )
     project_id = fields.Many2one(
         "project.project",
         index="btree_not_null",
         check_company=True,
+        groups="base.group_user",
     )
     attachment_ids = fields.One2many(
         "ir.attachment",
@@ -334,7 +408,7 @@ class SupportTicket(models.Model):
     )
 
     # Planning
-    estimate_hours = fields.Float(string="Estimate (Hours)")
+    estimate_hours = fields.Float(string="Estimate (Hours)", groups="base.group_user")
     date_planned_start = fields.Datetime(string="Planned Start", tracking=True)
     date_deadline = fields.Datetime(string="Deadline", tracking=True, index=True)
     is_expired = fields.Boolean(
@@ -350,7 +424,11 @@ class SupportTicket(models.Model):
         copy=False,
     )
     last_reply_date = fields.Datetime(
-        string="Last Reply", readonly=True, copy=False, index=True
+        string="Last Reply",
+        readonly=True,
+        copy=False,
+        index=True,
+        groups="base.group_user",
     )
     closing_note = fields.Html()
     calendar_event_id = fields.Many2one(
@@ -365,13 +443,17 @@ class SupportTicket(models.Model):
 
     # Tracking (timesheet lines)
     timesheet_ids = fields.One2many(
-        "account.analytic.line", "support_ticket_id", string="Tracking"
+        "account.analytic.line",
+        "support_ticket_id",
+        string="Tracking",
+        groups="base.group_user",
     )
     tracked_hours = fields.Float(
         compute="_compute_tracked_hours",
         store=True,
         precompute=True,  # a new ticket's lines are in memory: no query
         help="Time tracked on the ticket, billable or not.",
+        groups="base.group_user",
     )
     tracking_progress = fields.Float(
         string="Progress",
@@ -379,6 +461,7 @@ class SupportTicket(models.Model):
         store=True,
         aggregator="avg",
         help="Tracked hours as a percentage of the estimate.",
+        groups="base.group_user",
     )
     tracking_status = fields.Selection(
         [
@@ -390,6 +473,7 @@ class SupportTicket(models.Model):
         compute="_compute_tracking_status",
         store=True,
         index=True,
+        groups="base.group_user",
     )
 
     # Agent workspace: next action, unread marks
@@ -398,6 +482,7 @@ class SupportTicket(models.Model):
         string="Next Action",
         compute="_compute_next_activity_id",
         help="The planned action due first.",
+        groups="base.group_user",
     )
     next_activity_category = fields.Selection(
         [
@@ -408,6 +493,7 @@ class SupportTicket(models.Model):
         ],
         string="Next Action Kind",
         compute="_compute_next_activity_id",
+        groups="base.group_user",
     )
     is_unread = fields.Boolean(
         string="Unread",
@@ -423,6 +509,7 @@ class SupportTicket(models.Model):
             ("model", "=", "support.ticket"),
             ("message_type", "in", ("comment", "email", "email_outgoing")),
         ],
+        groups="base.group_user",
     )
 
     _sql_constraints = [
@@ -870,6 +957,12 @@ class SupportTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Our own copies: the number and flags set below must not stay in the
+        # caller's dicts (an import retries failed batches with them).
+        vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            self._support_clean_vals(vals)
+        self._check_protected_fields_create(vals_list)
         self._check_assign_vals(vals_list)
         for vals in vals_list:
             self._normalize_customer_vals(vals)
@@ -904,6 +997,8 @@ class SupportTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        self._support_clean_vals(vals)
+        self._check_protected_fields_write(vals)
         self._normalize_customer_vals(vals, fill_company=False)
         if "user_id" in vals or "team_id" in vals:
             changing = self.filtered(
@@ -918,7 +1013,20 @@ class SupportTicket(models.Model):
                 changing._check_assign_vals([vals], creating=False)
                 # Two administrators assigning at once: the second one is told.
                 changing._lock_for_update()
-        self._apply_type_routing(vals)
+        if "team_id" not in vals:
+            self._apply_type_routing(vals)
+            if "team_id" in vals:
+                # A routed type moves the ticket: like changing the team, for
+                # administrators only, unless the ticket has no team yet.
+                moving = self.filtered(
+                    lambda t: t.team_id and t.team_id.id != vals["team_id"]
+                )
+                if moving:
+                    moving._check_assign_vals(
+                        [{"team_id": vals["team_id"]}], creating=False
+                    )
+        else:
+            self._apply_type_routing(vals)
         old_related = (
             {ticket: ticket.related_ticket_ids for ticket in self}
             if "related_ticket_ids" in vals
@@ -969,6 +1077,9 @@ class SupportTicket(models.Model):
             raise AccessError(
                 self.env._("Only support agents can take tickets in charge.")
             )
+        # In charge is a protected field: written in sudo once the user may
+        # change these tickets.
+        self.check_access("write")
         self._lock_for_update()
         taken = self.filtered(
             lambda t: t.in_charge_user_id and t.in_charge_user_id != self.env.user
@@ -983,16 +1094,17 @@ class SupportTicket(models.Model):
             )
         vals = {"in_charge_user_id": self.env.uid}
         new_tickets = self.filtered(lambda t: t.state == "new")
-        (self - new_tickets).write(vals)
+        (self - new_tickets).sudo().write(vals)
         stage = self._get_take_charge_stage()
         if stage:
             vals["stage_id"] = stage.id
-        new_tickets.write(vals)
+        new_tickets.sudo().write(vals)
         return True
 
     def action_release_charge(self):
         mine = self.filtered(lambda t: t.in_charge_user_id == self.env.user)
-        mine.write({"in_charge_user_id": False})
+        mine.check_access("write")
+        mine.sudo().write({"in_charge_user_id": False})
         return True
 
     def _lock_for_update(self):
@@ -1013,6 +1125,96 @@ class SupportTicket(models.Model):
                 )
             )
         self.invalidate_recordset(["in_charge_user_id", "stage_id"])
+
+    @api.model
+    def _support_clean_vals(self, vals):
+        """No NUL in any text (PostgreSQL refuses it), no line break in the
+        title (it becomes every mail's subject)."""
+        for fname, value in vals.items():
+            if isinstance(value, str) and "\x00" in value:
+                vals[fname] = value.replace("\x00", "")
+        if isinstance(vals.get("name"), str):
+            vals["name"] = LINE_BREAKS_RE.sub(" ", vals["name"]).strip()
+
+    def _support_protected_fields_free(self):
+        """The protected fields the current user may set like any other."""
+        free = set()
+        if self.env.user.has_group("support_desk.group_support_manager"):
+            free |= PROTECTED_FIELDS - {"number"}
+        if self.env.user.has_group("base.group_system"):
+            free.add("mail_server_id")  # outgoing servers are theirs
+        return free
+
+    def _support_protected_field_allowed(self, fname, value):
+        """Whether a user who is no manager may give ``value`` to the protected
+        field ``fname`` of a new ticket: what the form or a phone call sets."""
+        if not value:
+            return True
+        if fname == "channel":
+            return value in USER_CHANNELS
+        if fname == "opened_by_id":
+            return value == self.env.uid
+        if fname == "in_charge_user_id":
+            return value == self.env.uid and self.env.user.has_group(
+                "support_desk.group_support_agent"
+            )
+        if fname == "pbx_call_id":
+            # The agent saving the ticket of a call they can read.
+            call = self.env["support.pbx.call"].browse(value)
+            return call.has_access("read")
+        return False
+
+    def _support_refuse_fields(self, fnames):
+        labels = ", ".join(
+            sorted(self._fields[fname].get_description(self.env)["string"]
+                   for fname in fnames)
+        )  # fmt: skip
+        if "number" in fnames:
+            return AccessError(
+                self.env._("The ticket number comes from the sequence: %s.", labels)
+            )
+        return AccessError(
+            self.env._("Only helpdesk managers can change these fields: %s.", labels)
+        )
+
+    @api.model
+    def _check_protected_fields_create(self, vals_list):
+        """Protected fields of new tickets, given in the values or as defaults
+        in the context (which any caller controls)."""
+        if self.env.su:
+            return
+        new = self.env._("New")
+        free = self._support_protected_fields_free()
+        refused = set()
+        for vals in vals_list:
+            for fname in PROTECTED_FIELDS - free:
+                value = vals.get(fname, self.env.context.get(f"default_{fname}"))
+                if fname == "number":
+                    if value and value not in (new, "New"):
+                        refused.add(fname)
+                elif not self._support_protected_field_allowed(fname, value):
+                    refused.add(fname)
+        if refused:
+            raise self._support_refuse_fields(refused)
+
+    def _check_protected_fields_write(self, vals):
+        """Only managers change the protected fields, nobody the number; writing
+        a field's current value (an import, a form saving it) is no change."""
+        given = PROTECTED_FIELDS & vals.keys()
+        if self.env.su or not given:
+            return
+        refused = set()
+        for fname in given - self._support_protected_fields_free():
+            field = self._fields[fname]
+            for ticket in self:
+                value = field.convert_to_record(
+                    field.convert_to_cache(vals[fname], ticket), ticket
+                )
+                if value != ticket[fname]:
+                    refused.add(fname)
+                    break
+        if refused:
+            raise self._support_refuse_fields(refused)
 
     @api.model
     def _check_assign_vals(self, vals_list, creating=True):
@@ -1179,20 +1381,31 @@ class SupportTicket(models.Model):
         return [item for item in re.split(r"[,;\s]+", text or "") if item]
 
     def _sync_related_tickets(self, old_related=None):
-        """Keep "related tickets" symmetric: if A lists B, B lists A."""
-        if self.env.context.get("support_sync_related"):
-            return
-        self_ctx = self.with_context(support_sync_related=True)
-        for ticket in self_ctx:
+        """Keep "related tickets" symmetric: if A lists B, B lists A.
+
+        Linking changes the other ticket too: the user must be allowed to
+        change it, whatever the context says (the guard key below only stops
+        the other side from syncing back).
+        """
+        changes = []
+        for ticket in self:
             before = (
                 old_related.get(ticket, self.browse()) if old_related else self.browse()
             )
             added = ticket.related_ticket_ids - before
             removed = before - ticket.related_ticket_ids
-            for other in added:
-                other.related_ticket_ids = [(4, ticket.id)]
-            for other in removed:
-                other.related_ticket_ids = [(3, ticket.id)]
+            if added or removed:
+                changes.append((ticket, added, removed))
+        if not changes:
+            return
+        self.browse().union(*(a | r for _t, a, r in changes)).check_access("write")
+        if self.env.context.get("support_sync_related"):
+            return
+        for ticket, added, removed in changes:
+            for other in added.with_context(support_sync_related=True):
+                other.related_ticket_ids = [Command.link(ticket.id)]
+            for other in removed.with_context(support_sync_related=True):
+                other.related_ticket_ids = [Command.unlink(ticket.id)]
 
     def _track_subtype(self, init_values):
         self.ensure_one()
@@ -1249,7 +1462,7 @@ class SupportTicket(models.Model):
         """Pause the SLA until the customer replies or the stage changes."""
         self.check_access("write")
         self.sla_line_ids.sudo()._pause()
-        self.sla_paused_until_reply = True
+        self.sudo().sla_paused_until_reply = True
         return True
 
     def action_resume_sla(self):
@@ -1258,7 +1471,7 @@ class SupportTicket(models.Model):
         return True
 
     def _sla_resume_reply_pause(self):
-        paused = self.filtered("sla_paused_until_reply")
+        paused = self.sudo().filtered("sla_paused_until_reply")
         paused.sla_paused_until_reply = False
         paused.filtered(lambda t: t.state != "on_hold").sla_line_ids.sudo()._resume()
 

@@ -19,6 +19,18 @@ MATRIX = {
     # internal notes and read files by access token only (see test_portal*).
     "customer_a": ("", "rwpf", "", "rwpfs", "rwdpfs", "r", ""),
 }
+# Why each operation is refused: the rights, the record rules, or the scope of
+# assignment (never another error that happens to be raised).
+REFUSALS = {
+    "r": r"'read' access",
+    "w": r"'(read|write)' access|not allowed to modify 'Support Ticket'",
+    "d": r"'(read|unlink)' access|not allowed to delete 'Support Ticket'",
+    "p": r"'read' access|security restrictions.*Operation: create",
+    "f": r"'read' access|not allowed to access 'Attachment'",
+    "s": r"'(read|write)' access|Only ticket administrators|You cannot assign",
+}
+# A customer is refused the internal fields before the record.
+FIELD_REFUSAL = r"enough rights to access the fields"
 ROLES = (
     "employee",
     "agent",
@@ -127,9 +139,11 @@ class TestAccessMatrix(SupportDeskCommon):
                         except (AccessError, UserError) as error:
                             outcome = False
                             detail = str(error)
+                            refusal = error
                         else:
                             outcome = True
                             detail = ""
+                            refusal = None
                         savepoint.rollback()
                         self.env.invalidate_all()
                         self.assertEqual(
@@ -138,6 +152,12 @@ class TestAccessMatrix(SupportDeskCommon):
                             f"{role} {operation} on {key}: "
                             f"{'allowed' if outcome else 'refused'} {detail}",
                         )
+                        if refusal is not None:
+                            # Refused by rights and rules, for that reason.
+                            self.assertIsInstance(refusal, AccessError, detail)
+                            self.assertRegex(
+                                detail, f"(?s){REFUSALS[operation]}|{FIELD_REFUSAL}"
+                            )
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_create_by_role(self):

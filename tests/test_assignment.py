@@ -85,6 +85,23 @@ class TestAssignment(SupportDeskCommon):
         ticket.with_user(self.employee).type_id = routed
         self.assertEqual(ticket.team_id, self.team_b)
 
+    def test_type_routing_does_not_move_a_ticket(self):
+        """Changing the type of a ticket of another team is changing its team:
+        ticket administrators only (and within their scope)."""
+        routed = self.env["support.ticket.type"].create(
+            {"name": "Routed", "team_id": self.team_b.id}
+        )
+        ticket = self._create_ticket(
+            opened_by_id=self.employee.id, team_id=self.team_a.id
+        )
+        with self.assertRaisesRegex(AccessError, "Only ticket administrators"):
+            ticket.with_user(self.employee).type_id = routed
+        self.assertEqual(ticket.team_id, self.team_a)
+        self.assertFalse(ticket.type_id)
+        self.ticket_admin.support_assign_team_ids = self.team_a | self.team_b
+        ticket.with_user(self.ticket_admin).type_id = routed
+        self.assertEqual(ticket.team_id, self.team_b)
+
     def test_allowed_types_per_customer(self):
         Type = self.env["support.ticket.type"]
         default = Type.create({"name": "Default one"})

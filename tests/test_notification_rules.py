@@ -122,11 +122,15 @@ class TestNotificationRules(SupportDeskCommon):
         self.assertEqual(mails.mail_server_id, own)
 
     def test_note_and_toggle_and_blacklist_reach_nobody_outside(self):
+        """Each refusal next to what is delivered in the same set-up."""
         self._rule(notify_customer=True)
+        mails = self._reply_mails(subtype_xmlid="mail.mt_comment")
+        self.assertIn(self.customer_contact, mails.recipient_ids, "delivered")
+        mentioned = self.customer_contact | self.agent_b.partner_id
         mails = self._reply_mails(
-            subtype_xmlid="mail.mt_note", partner_ids=self.customer_contact.ids
+            subtype_xmlid="mail.mt_note", partner_ids=mentioned.ids
         )
-        self.assertNotIn(self.customer_contact, mails.recipient_ids)
+        self.assertEqual(mails.recipient_ids, self.agent_b.partner_id)
         self.ticket.support_notify = False
         mails = self._reply_mails(subtype_xmlid="mail.mt_comment")
         self.assertNotIn(self.customer_contact, mails.recipient_ids)
@@ -134,6 +138,9 @@ class TestNotificationRules(SupportDeskCommon):
         self.company.support_notify_blacklist = self.customer_contact.email
         mails = self._reply_mails(subtype_xmlid="mail.mt_comment")
         self.assertNotIn(self.customer_contact, mails.recipient_ids)
+        self.company.support_notify_blacklist = False
+        mails = self._reply_mails(subtype_xmlid="mail.mt_comment")
+        self.assertIn(self.customer_contact, mails.recipient_ids, "delivered again")
 
     def test_acknowledgement(self):
         self.company.support_notify_on_open = True

@@ -123,15 +123,23 @@ class TestNotificationSmtp(SupportDeskCommon):
         self.assertFalse(self.collectors["team"].received)
 
     def test_nothing_outside(self):
-        # internal note, even mentioning the customer
-        self._post("mail.mt_note", partner_ids=self.customer_contact.ids)
-        self.assertNotIn("anna@acme.example", self._rcpts())
-        # notify toggle off
+        """Each refusal next to what is delivered in the same set-up, so that the
+        test fails if delivery itself breaks."""
+        self.agent_b.write(
+            {"email": "agent.b@desk.example", "notification_type": "email"}
+        )
+        # internal note mentioning the customer and a colleague: the colleague only
+        mentioned = self.customer_contact | self.agent_b.partner_id
+        self._post("mail.mt_note", partner_ids=mentioned.ids)
+        self.assertEqual(self._rcpts(), ["agent.b@desk.example"])
+        # notify toggle off, then on again
         self.ticket.support_notify = False
         self._post()
         self.assertNotIn("anna@acme.example", self._rcpts())
-        # blacklisted domain
         self.ticket.support_notify = True
+        self._post()
+        self.assertEqual(self._rcpts(), ["anna@acme.example"])
+        # blacklisted domain
         self.company.support_notify_blacklist = "acme.example"
         self._post()
         self.assertNotIn("anna@acme.example", self._rcpts())
