@@ -35,8 +35,7 @@ class SupportPbx(http.Controller):
         csrf=False,
         save_session=False,
         readonly=False,
-        # Bounds the form parsing Odoo does before the route runs.
-        max_content_length=MAX_PAYLOAD_BYTES,
+        max_content_length=lambda controller: controller._max_form_length(),
     )
     def pbx_event(self, **form):
         httprequest = request.httprequest
@@ -70,6 +69,15 @@ class SupportPbx(http.Controller):
             _logger.info("PBX event refused: %s", error)
             return self._reply(400, error=str(error))
         return self._reply(200, result="ok", call=call.id, state=call.state)
+
+    def _max_form_length(self):
+        """Odoo parses a posted form before the route runs: bound it there.
+
+        Other bodies are read by the route itself, which answers 413 in JSON.
+        """
+        if request.httprequest.mimetype in FORM_MIMETYPES:
+            return MAX_PAYLOAD_BYTES
+        return None
 
     def _read_payload(self, form):
         """JSON body, or the form fields when the PBX posts a form.

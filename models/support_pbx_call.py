@@ -155,7 +155,7 @@ class SupportPbxCall(models.Model):
     def _pbx_check_text(self, key, value):
         """Refuse what PostgreSQL cannot store (a NUL byte) with a clear message."""
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError(f"'{key}' must not contain NUL characters")
+            raise ValueError(f"'{key}' must not contain NUL characters (0x00)")
 
     @api.model
     def _pbx_process_event(self, company, payload):
