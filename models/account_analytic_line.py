@@ -52,6 +52,8 @@ class AccountAnalyticLine(models.Model):
         for vals in vals_list:
             if vals.get("support_ticket_id"):
                 ticket = Ticket.browse(vals["support_ticket_id"])
+                # Tracking time changes the ticket: checked before the sudo reads.
+                ticket.check_access("write")
                 self._prepare_support_vals(vals, ticket)
         lines = super().create(vals_list)
         # On the created lines: the employee may come from employee_id, user_id
@@ -65,6 +67,7 @@ class AccountAnalyticLine(models.Model):
         self._check_support_line_owner()
         if vals.get("support_ticket_id"):
             ticket = self.env["support.ticket"].browse(vals["support_ticket_id"])
+            ticket.check_access("write")
             if "project_id" not in vals and "task_id" not in vals:
                 project = ticket.sudo()._get_tracking_project()
                 if project:
@@ -140,9 +143,7 @@ class AccountAnalyticLine(models.Model):
         if self._support_may_track_for_others():
             return
         user = self.env.user
-        if any(
-            line.support_ticket_id and line.sudo().user_id != user for line in self
-        ):
+        if any(line.support_ticket_id and line.sudo().user_id != user for line in self):
             raise AccessError(
                 self.env._(
                     "You can only track, change or delete your own time on tickets."
