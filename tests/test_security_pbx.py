@@ -215,7 +215,7 @@ class TestSecurityPbxWebhook(PbxCommon, HttpCase):
     def _post_json(self, raw, token=TOKEN):
         return self._post(raw, {"Content-Type": "application/json"}, token=token)
 
-    def _post_chunked(self, chunks, token=TOKEN):
+    def _post_chunked(self, chunks, token=TOKEN, content_type="application/json"):
         """A body sent with Transfer-Encoding: chunked, without Content-Length."""
         connection = http.client.HTTPConnection(
             "127.0.0.1", self.http_port(), timeout=12
@@ -226,7 +226,7 @@ class TestSecurityPbxWebhook(PbxCommon, HttpCase):
             EVENT_URL,
             body=iter(chunks),
             headers={
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "Transfer-Encoding": "chunked",
                 "X-PBX-Token": token,
                 "Cookie": f"{TEST_CURSOR_COOKIE_NAME}={self.http_request_key}",
@@ -335,6 +335,14 @@ class TestSecurityPbxWebhook(PbxCommon, HttpCase):
         self.assertTrue(
             self.env["support.pbx.call"].search([("call_uid", "=", "small")])
         )
+
+    def test_chunked_form_is_limited_too(self):
+        chunks = [b"event=newCall&call_id=form&from=1&pad="] + [b"x" * 4096] * 10
+        status, body = self._post_chunked(
+            chunks, content_type="application/x-www-form-urlencoded"
+        )
+        self.assertEqual((status, body["error"]), (413, "payload too large"))
+        self._assert_nothing_written()
 
     def test_wrong_tokens_are_refused_and_logged(self):
         payload = json.dumps({"event": "newCall", "call_id": "t", "from": "1"})
