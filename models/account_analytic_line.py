@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class AccountAnalyticLine(models.Model):
@@ -52,17 +52,24 @@ class AccountAnalyticLine(models.Model):
         for vals in vals_list:
             if vals.get("support_ticket_id"):
                 ticket = Ticket.browse(vals["support_ticket_id"])
+                # Tracking time changes the ticket: checked before the sudo reads.
+                ticket.check_access("write")
                 self._prepare_support_vals(vals, ticket)
         lines = super().create(vals_list)
+        # On the created lines: the employee may come from employee_id, user_id
+        # or a default, whichever the caller used.
+        lines._check_support_line_owner()
         lines.support_ticket_id._start_progress_on_tracking()
         lines._check_support_prepaid()
         return lines
 
     def write(self, vals):
+        self._check_support_line_owner()
         if vals.get("support_ticket_id"):
             ticket = self.env["support.ticket"].browse(vals["support_ticket_id"])
+            ticket.check_access("write")
             if "project_id" not in vals and "task_id" not in vals:
-                project = ticket._get_tracking_project()
+                project = ticket.sudo()._get_tracking_project()
                 if project:
                     vals["project_id"] = project.id
             if "name" in vals and not vals["name"]:
@@ -78,6 +85,8 @@ class AccountAnalyticLine(models.Model):
             return super(AccountAnalyticLine, others).write(vals) if others else True
         contracts = self.support_ticket_id.contract_id
         res = super().write(vals)
+        if {"employee_id", "user_id", "support_ticket_id"} & vals.keys():
+            self._check_support_line_owner()
         if vals.get("support_ticket_id"):
             self.support_ticket_id._start_progress_on_tracking()
         if {"unit_amount", "support_billable", "support_ticket_id"} & vals.keys():
@@ -87,6 +96,7 @@ class AccountAnalyticLine(models.Model):
         return res
 
     def unlink(self):
+        self._check_support_line_owner()
         contracts = self.support_ticket_id.contract_id
         res = super().unlink()
         contracts.sudo()._check_prepaid_threshold()
@@ -100,7 +110,7 @@ class AccountAnalyticLine(models.Model):
     def _prepare_support_vals(self, vals, ticket):
         """Fill what a tracking line takes from its ticket."""
         if not vals.get("project_id") and not vals.get("task_id"):
-            project = ticket._get_tracking_project()
+            project = ticket.sudo()._get_tracking_project()
             if not project:
                 raise UserError(
                     self.env._(
@@ -113,6 +123,32 @@ class AccountAnalyticLine(models.Model):
             vals["project_id"] = project.id
         if not vals.get("name") or vals["name"] == "/":
             vals["name"] = ticket.name
+
+    @api.model
+    def _support_may_track_for_others(self):
+        """Timesheet approvers and helpdesk managers handle everyone's time."""
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group("hr_timesheet.group_hr_timesheet_approver")
+            or user.has_group("support_desk.group_support_manager")
+        )
+
+    def _check_support_line_owner(self):
+        """Time tracked on tickets is billed: each employee handles their own.
+
+        :raise AccessError: when a line of a ticket is, or would become, another
+            employee's and the user may not track time for others
+        """
+        if self._support_may_track_for_others():
+            return
+        user = self.env.user
+        if any(line.support_ticket_id and line.sudo().user_id != user for line in self):
+            raise AccessError(
+                self.env._(
+                    "You can only track, change or delete your own time on tickets."
+                )
+            )
 
     def _check_can_write(self, values):
         # Support managers correct the tracking of their agents like approvers do;

@@ -1,9 +1,18 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from .support_stage import CLOSED_STATES
 
 # Open tickets listed on the customer card.
 CARD_TICKET_LIMIT = 5
+
+# What a customer may do in the portal and on which tickets: set by helpdesk
+# managers only, while every employee keeps editing the rest of the partner.
+SUPPORT_MANAGER_FIELDS = (
+    "support_type_ids",
+    "support_portal_company_visible",
+    "support_final_partner_ids",
+)
 
 
 class ResPartner(models.Model):
@@ -92,6 +101,45 @@ class ResPartner(models.Model):
         index="btree_not_null",
     )
 
+    # ------------------------------------------------------------------
+    # CRUD overrides
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # Empty settings are the default: a new partner may carry them.
+            self._check_support_settings_access(
+                [fname for fname in SUPPORT_MANAGER_FIELDS if vals.get(fname)]
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_support_settings_access(
+            [fname for fname in SUPPORT_MANAGER_FIELDS if fname in vals]
+        )
+        return super().write(vals)
+
+    @api.model
+    def _check_support_settings_access(self, field_names):
+        """Only helpdesk managers set what customers may do in the helpdesk.
+
+        :raise AccessError: when another user writes one of `field_names`
+        """
+        if (
+            not field_names
+            or self.env.su
+            or self.env.user.has_group("support_desk.group_support_manager")
+        ):
+            return
+        labels = ", ".join(self._fields[fname].string for fname in field_names)
+        raise AccessError(
+            self.env._(
+                "Only helpdesk managers can change these customer settings: %s",
+                labels,
+            )
+        )
+
     @api.depends("phone", "mobile", "country_id")
     def _compute_support_phone_sanitized(self):
         default_country = self.env.company._support_pbx_country()
@@ -108,11 +156,15 @@ class ResPartner(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_contract_count(self):
         companies = self.commercial_partner_id.ids
-        contracts = dict(
-            self.env["support.contract"]._read_group(
-                [("partner_id", "in", companies)], ["partner_id"], ["__count"]
+        Contract = self.env["support.contract"]
+        contracts = {}
+        # Contracts are for helpdesk users: others see no count, not an error.
+        if companies and Contract.has_access("read"):
+            contracts = dict(
+                Contract._read_group(
+                    [("partner_id", "in", companies)], ["partner_id"], ["__count"]
+                )
             )
-        )
         assets = dict(
             self.env["maintenance.equipment"]._read_group(
                 [("support_partner_id", "in", companies)],
@@ -163,14 +215,17 @@ class ResPartner(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_card(self):
         companies = self.commercial_partner_id
-        contracts = self.env["support.contract"].search(
-            [
-                ("state", "=", "active"),
-                "|",
-                ("partner_id", "in", companies.ids),
-                ("final_partner_id", "in", companies.ids),
-            ]
-        )
+        Contract = self.env["support.contract"]
+        contracts = Contract
+        if companies.ids and Contract.has_access("read"):
+            contracts = Contract.search(
+                [
+                    ("state", "=", "active"),
+                    "|",
+                    ("partner_id", "in", companies.ids),
+                    ("final_partner_id", "in", companies.ids),
+                ]
+            )
         Project = self.env["project.project"]
         projects = Project
         if companies.ids and Project.has_access("read"):
@@ -403,8 +458,12 @@ class ResPartner(models.Model):
 
     def action_support_call_phone(self):
         self.ensure_one()
-        return self.env["support.pbx.call"]._originate(self.phone, partner=self)
+        Call = self.env["support.pbx.call"]
+        Call._check_support_can_call()
+        return Call._originate(self.phone, partner=self)
 
     def action_support_call_mobile(self):
         self.ensure_one()
-        return self.env["support.pbx.call"]._originate(self.mobile, partner=self)
+        Call = self.env["support.pbx.call"]
+        Call._check_support_can_call()
+        return Call._originate(self.mobile, partner=self)

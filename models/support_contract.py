@@ -190,26 +190,35 @@ class SupportContract(models.Model):
     @api.model
     def _find_for_ticket(self, partner, final_partner=None, equipment=None, date=None):
         """The active contract that covers a ticket: the asset's, else the
-        account's, else the final customer's."""
+        account's, else the final customer's.
+
+        Read in sudo: every employee who opens a ticket gets its contract (and
+        SLA), though only helpdesk users may read contracts. Returns the
+        contract in the caller's environment.
+        """
+        Contract = self.sudo()
         date = date or fields.Date.context_today(self)
         base = [
+            # What the multi-company rule gave before sudo.
+            ("company_id", "in", self.env.companies.ids),
             ("state", "=", "active"),
             ("date_start", "<=", date),
             "|",
             ("date_end", "=", False),
             ("date_end", ">=", date),
         ]
-        if equipment and equipment.support_contract_id.state == "active":
-            return equipment.support_contract_id
+        equipment_contract = equipment.sudo().support_contract_id if equipment else None
+        if equipment_contract and equipment_contract.state == "active":
+            return self.browse(equipment_contract.id)
         for customer in (partner, final_partner):
             if customer:
-                contract = self.search(
+                contract = Contract.search(
                     base + [("partner_id", "=", customer.commercial_partner_id.id)],
                     order="final_partner_id desc, date_start desc",
                     limit=1,
                 )
                 if contract:
-                    return contract
+                    return self.browse(contract.id)
         return self.browse()
 
     def _get_billable_hours(self):

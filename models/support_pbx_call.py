@@ -6,7 +6,7 @@ import psycopg2
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -135,17 +135,27 @@ class SupportPbxCall(models.Model):
             isinstance(ext, str | int) for ext in extensions
         ):
             raise ValueError("'extension(s)' must be a string or a list of strings")
+        self._pbx_check_text("call_id", call_uid)
+        for extension in extensions:
+            self._pbx_check_text("extension", extension)
         values = {"event": event, "call_uid": str(call_uid).strip()[:128]}
         for key in ("from", "to", "cause"):
             value = payload.get(key)
             if value is not None and not isinstance(value, str | int):
                 raise ValueError(f"'{key}' must be a string")
+            self._pbx_check_text(key, value)
             values[key] = str(value)[:64] if value is not None else False
         if event == "newCall" and not values["from"] and not values["to"]:
             raise ValueError("'from' or 'to' is required on newCall")
         values["direction"] = direction
         values["extensions"] = [str(ext).strip()[:32] for ext in extensions if ext]
         return values
+
+    @api.model
+    def _pbx_check_text(self, key, value):
+        """Refuse what PostgreSQL cannot store (a NUL byte) with a clear message."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"'{key}' must not contain NUL characters (0x00)")
 
     @api.model
     def _pbx_process_event(self, company, payload):
@@ -212,8 +222,15 @@ class SupportPbxCall(models.Model):
             )
 
     def _pbx_users_for_extensions(self, extensions):
-        """Internal users of the call's company at these extensions."""
+        """Agents of the call's company at these extensions.
+
+        Extensions are unique per company and set by administrators only; only
+        agents take calls, whatever extension another user was given.
+        """
         self.ensure_one()
+        if not extensions:
+            return self.env["res.users"]
+        agents = self.env.ref("support_desk.group_support_agent")
         return (
             self.env["res.users"]
             .sudo()
@@ -222,27 +239,20 @@ class SupportPbxCall(models.Model):
                     ("support_pbx_extension", "in", extensions),
                     ("company_ids", "in", self.company_id.id),
                     ("share", "=", False),
+                    ("groups_id", "in", agents.id),
                 ]
             )
         )
 
     def _pbx_notify_popup(self, extensions):
-        """Show the caller in the browser of the agents at those extensions only."""
+        """Show the caller in the browser of the agents at those extensions only.
+
+        Each popup goes to the agent's own partner channel, which only that
+        user's session subscribes to: never a broadcast or a shared channel.
+        """
         self.ensure_one()
-        users = (
-            self.env["res.users"]
-            .sudo()
-            .search(
-                [
-                    (
-                        "support_pbx_extension",
-                        "in",
-                        extensions or [self.extension or ""],
-                    ),
-                    ("company_ids", "in", self.company_id.id),
-                    ("share", "=", False),
-                ]
-            )
+        users = self._pbx_users_for_extensions(
+            extensions or ([self.extension] if self.extension else [])
         )
         for user in users:
             self.env["bus.bus"]._sendone(
@@ -295,6 +305,7 @@ class SupportPbxCall(models.Model):
     def action_new_ticket(self):
         """A new ticket form filled from the call; saving it links the call."""
         self.ensure_one()
+        self.check_access("read")
         partner = self.partner_id
         company = partner.commercial_partner_id
         context = {
@@ -326,6 +337,7 @@ class SupportPbxCall(models.Model):
 
     def action_open_partner(self):
         self.ensure_one()
+        self.check_access("read")
         if not self.partner_id:
             raise UserError(self.env._("This number belongs to no known contact."))
         return {
@@ -341,8 +353,19 @@ class SupportPbxCall(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _check_support_can_call(self):
+        """Click-to-call spends the company's phone lines: agents only.
+
+        :raise AccessError: when the current user is not a helpdesk agent
+        """
+        if self.env.su or self.env.user.has_group("support_desk.group_support_agent"):
+            return
+        raise AccessError(self.env._("Only helpdesk agents can call from Odoo."))
+
+    @api.model
     def _originate(self, number, partner=None, ticket=None):
         """Ask the PBX to ring my extension then `number`; tel: link without PBX."""
+        self._check_support_can_call()
         if not number:
             raise UserError(self.env._("There is no number to call."))
         company = self.env.company
@@ -382,7 +405,8 @@ class SupportPbxCall(models.Model):
                 "partner_id": partner.id if partner else False,
             }
         )
-        if ticket:
+        # Linking the call changes the ticket: only when the agent may change it.
+        if ticket and ticket.has_access("write"):
             ticket.sudo().pbx_call_id = call
         return {
             "type": "ir.actions.client",

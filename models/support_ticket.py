@@ -1674,6 +1674,7 @@ class SupportTicket(models.Model):
     def action_support_call_customer(self):
         """Click-to-call the ticket's contact, else its account."""
         self.ensure_one()
+        self.env["support.pbx.call"]._check_support_can_call()
         partner = self.partner_contact_id or self.partner_id
         number = partner.mobile or partner.phone
         if not number:

@@ -17,6 +17,8 @@ from . import test_portal_tracking
 from . import test_workspace
 from . import test_workspace_ui
 from . import test_pbx
+from . import test_security_pbx
+from . import test_security_settings
 from . import test_ticket_properties
 from . import test_ticket_report
 from . import test_notification_rules
