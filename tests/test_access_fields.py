@@ -233,21 +233,6 @@ class TestFieldAccess(HttpCase, SupportDeskCommon):
         self.env.invalidate_all()
         self.assertEqual(ticket.name, "One Two")
 
-
-@tagged("post_install", "-at_install")
-class TestFieldAccessPortalDirect(SupportDeskCommon):
-    """The same boundary without HTTP: a customer's search on a hidden field."""
-
-    def test_portal_cannot_search_hidden_fields(self):
-        portal_b = new_test_user(
-            self.env, login="sd_portal_fields", groups="base.group_portal"
-        )
-        Ticket = self.env["support.ticket"].with_user(portal_b)
-        with self.assertRaises(AccessError):
-            Ticket.search([("estimate_hours", ">", 0)])
-        with self.assertRaises(AccessError):
-            Ticket.search([], order="opened_by_id")
-
     @mute_logger("odoo.http")
     def test_related_link_needs_write_on_the_other_ticket(self):
         """Linking tickets writes both: a context key does not skip that."""
@@ -281,3 +266,18 @@ class TestFieldAccessPortalDirect(SupportDeskCommon):
         )
         self.env.invalidate_all()
         self.assertEqual(second.related_ticket_ids, mine)
+
+
+@tagged("post_install", "-at_install")
+class TestFieldAccessPortalDirect(SupportDeskCommon):
+    """The same boundary without HTTP: a customer's search on a hidden field."""
+
+    def test_portal_cannot_search_hidden_fields(self):
+        portal_b = new_test_user(
+            self.env, login="sd_portal_fields", groups="base.group_portal"
+        )
+        Ticket = self.env["support.ticket"].with_user(portal_b)
+        with self.assertRaises(AccessError):
+            Ticket.search([("estimate_hours", ">", 0)])
+        with self.assertRaises(AccessError):
+            Ticket.search([], order="opened_by_id")
