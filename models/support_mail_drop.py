@@ -1,6 +1,7 @@
 import base64
 import logging
 from datetime import timedelta
+from email.errors import MessageError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -114,11 +115,18 @@ class SupportMailDrop(models.Model):
         self.check_access("write")
         self._check_restorable()
         drop = self.sudo()
-        ticket = (
-            self.env["support.ticket"]
-            .sudo()
-            ._support_mail_restore(base64.b64decode(drop.raw_mail))
-        )
+        try:
+            # All or nothing: a mail that cannot be restored leaves no half ticket.
+            with self.env.cr.savepoint():
+                ticket = (
+                    self.env["mail.thread"]
+                    .sudo()
+                    ._support_mail_restore(base64.b64decode(drop.raw_mail))
+                )
+        except (ValueError, TypeError, LookupError, MessageError) as error:
+            raise UserError(
+                self.env._("This mail cannot be restored: %(error)s", error=error)
+            ) from error
         drop.restored_ticket_id = ticket
         return {
             "type": "ir.actions.act_window",
