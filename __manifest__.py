@@ -49,6 +49,7 @@
         "views/support_pbx_call_views.xml",
         "views/menus.xml",
         "views/support_mail_drop_views.xml",
+        "data/support_mail_drop_data.xml",
         "data/mail_template_data.xml",
         "views/res_config_settings_views.xml",
         "views/support_portal_templates.xml",

@@ -1,7 +1,12 @@
+import ast
 import email
+import email.policy
 import re
+import xmlrpc.client as xmlrpclib
+from email.message import Message
 
 from odoo import api, models, tools
+from odoo.exceptions import AccessError
 
 # Headers and senders of mails written by machines (RFC 3834 and common practice).
 AUTOMATED_SENDER_RE = re.compile(
@@ -14,12 +19,37 @@ AUTOMATED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 TICKET_REF_RE = re.compile(r"\[([A-Z][A-Z0-9/._-]{0,19}\d)\]")
 
 
+class MailHolder(dict):
+    """What ``message_process`` learns of the mail it processes.
+
+    A type of its own, checked with ``isinstance``: a context sent over
+    JSON-RPC holds only JSON types (dict, list, str, numbers), so no caller can
+    pass a forged holder for this one.
+    """
+
+
+class GatewayMarker:
+    """A context value that only Python code can set: JSON-RPC sends none but
+    JSON types, so a check ``is NEW_TICKET`` cannot be met from a request."""
+
+    __slots__ = ()
+
+
+# Set by support.ticket message_new on the ticket it opens: the opening mail's
+# message_post then makes its body the description.
+NEW_TICKET = GatewayMarker()
+
+
 class MailThread(models.AbstractModel):
     """Mail gateway hooks of the desk: routing, noise filtering, logged drops.
 
     ``message_process`` keeps, in the context, a holder for the parsed mail and
     the reason it was dropped; whatever produced neither a ticket nor a message
-    is recorded in ``support.mail.drop``.
+    is recorded in ``support.mail.drop``, with the raw mail.
+
+    The gateway runs in sudo (Odoo's ``_message_route_process``): only the
+    superuser (mail fetcher, cron) and administrators (mailgate script) may feed
+    it, and its other entry points are private.
     """
 
     _inherit = "mail.thread"
@@ -34,7 +64,8 @@ class MailThread(models.AbstractModel):
         strip_attachments=False,
         thread_id=None,
     ):
-        holder = {}
+        self._support_check_gateway_caller()
+        holder = MailHolder(raw=self._support_raw_mail(message))
         try:
             # A failing mail leaves nothing half-done, and a trace in the drops
             # (the mail fetcher marks it read and goes on).
@@ -61,7 +92,7 @@ class MailThread(models.AbstractModel):
     @api.model
     def message_parse(self, message, save_original=False):
         msg_dict = super().message_parse(message, save_original=save_original)
-        holder = self.env.context.get("support_mail_holder")
+        holder = self._support_mail_holder()
         if holder is not None and "msg_dict" not in holder:
             holder.update(msg_dict=msg_dict, message=message)
         return msg_dict
@@ -106,6 +137,7 @@ class MailThread(models.AbstractModel):
             outer, message_dict, save_original=save_original
         )
 
+    @api.private
     @api.model
     def message_route(
         self, message, message_dict, model=None, thread_id=None, custom_values=None
@@ -119,7 +151,7 @@ class MailThread(models.AbstractModel):
                 custom_values=custom_values,
             )
         except ValueError as error:
-            if self.env.context.get("support_mail_holder") is None:
+            if self._support_mail_holder() is None:
                 raise
             # Sent to no alias (e.g. a fetched mailbox): a ticket reference may
             # still name the ticket.
@@ -137,7 +169,7 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _message_route_process(self, message, message_dict, routes):
-        holder = self.env.context.get("support_mail_holder") or {}
+        holder = self._support_mail_holder() or {}
         if holder.get("automated"):
             # Automatic replies land as internal notes and notify nobody.
             self = self.with_context(support_mail_automated=True)
@@ -175,11 +207,63 @@ class MailThread(models.AbstractModel):
             self._support_drop_reason("no_route", "written to the catchall address")
         return catchall
 
+    @api.model
+    def _support_mail_restore(self, raw):
+        """Run a dropped mail through the gateway again as a ticket, and return
+        the ticket. The noise filters that dropped it (lists, loops, rate,
+        duplicates...) are skipped, never the check of the sender: the mail
+        lands on the ticket it refers to only if its sender is allowed there,
+        else it opens a new ticket (through its team alias if it reached one).
+        Callers check the right to restore first (``support.mail.drop``)."""
+        Ticket = self.env["support.ticket"]
+        message = email.message_from_bytes(raw, policy=email.policy.SMTP)
+        msg_dict = self.message_parse(message)
+        route = Ticket._support_mail_restore_route(message, msg_dict)
+        msg_dict["incoming_email_to"] = msg_dict.get("to")
+        msg_dict["incoming_email_cc"] = msg_dict.get("cc")
+        thread_id = self._message_route_process(message, msg_dict, [route])
+        return Ticket.browse(thread_id)
+
     # Helpers ------------------------------------------------------------------
 
     @api.model
-    def _support_drop_reason(self, reason, details=None):
+    def _support_check_gateway_caller(self):
+        """Refuse the gateway to users: it routes and posts in sudo, so a user
+        calling it over RPC would write where they may not. The mail fetcher
+        and cron run as superuser, the mailgate script as an administrator."""
+        if not (self.env.su or self.env.user._is_system()):
+            raise AccessError(
+                self.env._("Only the mail gateway may process incoming mails.")
+            )
+
+    @api.model
+    def _support_mail_holder(self):
+        """The holder set by ``message_process``, never one from a request."""
         holder = self.env.context.get("support_mail_holder")
+        return holder if isinstance(holder, MailHolder) else None
+
+    @api.model
+    def _support_alias_defaults(self, alias):
+        """The values an alias gives to the records it opens."""
+        try:
+            return dict(ast.literal_eval(alias.sudo().alias_defaults or "{}"))
+        except (ValueError, SyntaxError, TypeError):
+            return {}
+
+    @api.model
+    def _support_raw_mail(self, message):
+        """The mail's bytes as received, kept on a drop to restore it."""
+        if isinstance(message, xmlrpclib.Binary):
+            return bytes(message.data)
+        if isinstance(message, str):
+            return message.encode()
+        if isinstance(message, Message):
+            return message.as_bytes()
+        return bytes(message or b"")
+
+    @api.model
+    def _support_drop_reason(self, reason, details=None):
+        holder = self._support_mail_holder()
         if holder is not None and not holder.get("reason"):
             holder.update(reason=reason, details=details)
 
@@ -197,7 +281,11 @@ class MailThread(models.AbstractModel):
             else:
                 reason = "no_route"
         self.env["support.mail.drop"]._log_drop(
-            msg_dict, reason, details=holder.get("details"), ticket=holder.get("ticket")
+            msg_dict,
+            reason,
+            details=holder.get("details"),
+            ticket=holder.get("ticket"),
+            raw=holder.get("raw"),
         )
 
     @api.model

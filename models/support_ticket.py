@@ -11,7 +11,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from .calendar_event import TICKET_SYNC_FIELDS
-from .mail_thread import TICKET_REF_RE
+from .mail_thread import NEW_TICKET, TICKET_REF_RE
 from .support_stage import CLOSED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -1444,6 +1444,20 @@ class SupportTicket(models.Model):
         return super()._message_create(values_list)
 
     def message_post(self, **kwargs):
+        context = self.env.context
+        if (
+            context.get("from_alias")
+            and not context.get("mail_create_nosubscribe")
+            and context.get("support_mail_new_ticket") is not NEW_TICKET
+        ):
+            # The gateway subscribes the author of an incoming mail: on an
+            # existing ticket, only one who could already read it (a follower
+            # reads it). The ticket the mail opened is the author's own.
+            self = self.with_context(
+                mail_create_nosubscribe=not self._support_mail_may_subscribe(
+                    kwargs.get("author_id")
+                )
+            )
         message = super().message_post(**kwargs)
         if (
             message.message_type in ("comment", "email")
@@ -1452,9 +1466,12 @@ class SupportTicket(models.Model):
             self.sudo().last_reply_date = message.date
         self._sla_on_message(message)
         self._support_mark_unread(message)
-        if self.env.context.get("support_mail_new_ticket") and message.body:
+        if self.env.context.get("support_mail_new_ticket") is NEW_TICKET and (
+            message.body
+        ):
             # The opening mail's body, with inline images now stored as
-            # attachments (cid: links rewritten), is the description.
+            # attachments (cid: links rewritten), is the description. Only the
+            # gateway's message_new sets this marker: no request can carry it.
             self.sudo().description = message.body
         return message
 
@@ -2409,7 +2426,10 @@ class SupportTicket(models.Model):
         return context
 
     # Incoming mail: the gateway opens and updates tickets
+    # message_new and message_update are the gateway's, which runs them in sudo:
+    # private, never called over RPC.
 
+    @api.private
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         values = dict(custom_values or {})
@@ -2443,8 +2463,9 @@ class SupportTicket(models.Model):
             ticket.message_subscribe(
                 partner_ids=team.mail_default_user_id.partner_id.ids
             )
-        return ticket.with_context(support_mail_new_ticket=True)
+        return ticket.with_context(support_mail_new_ticket=NEW_TICKET)
 
+    @api.private
     def message_update(self, msg_dict, update_vals=None):
         if not self.env.context.get("support_mail_automated"):
             closed = self.filtered(lambda t: t.state in CLOSED_STATES)
@@ -2512,11 +2533,13 @@ class SupportTicket(models.Model):
         """Post-process the gateway's routes of a mail to tickets.
 
         Finds the ticket of a reply whose headers were lost (``[T00042]`` in the
-        subject), drops noise (automatic replies, our own mails, blacklisted and
-        too frequent senders), and applies the team's closed-ticket policy.
+        subject), keeps on a ticket only the mails of senders allowed on it
+        (the others open a ticket of their own, or are dropped), drops noise
+        (automatic replies, our own mails, blacklisted and too frequent
+        senders), and applies the team's closed-ticket policy.
         """
         MailThread = self.env["mail.thread"]
-        holder = self.env.context.get("support_mail_holder")
+        holder = MailThread._support_mail_holder()
         if holder is None:
             holder = {}
         sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
@@ -2535,14 +2558,15 @@ class SupportTicket(models.Model):
             return drop("blacklisted", sender)
         automated = MailThread._support_mail_automated_reason(message, message_dict)
         routed = []
-        for model, thread_id, custom_values, user_id, alias in mine:
-            if not thread_id:
-                ticket = self._support_mail_referenced_ticket(
-                    message_dict, sender, alias
-                )
-                if ticket:
-                    thread_id = ticket.id
-            routed.append((model, thread_id, custom_values, user_id, alias))
+        refused = self.browse()
+        for route in mine:
+            checked = self._support_mail_allowed_route(message, message_dict, route)
+            if checked:
+                routed.append(checked)
+            elif route[1]:
+                refused |= self.sudo().browse(route[1])
+        if not routed:
+            return drop("not_allowed", sender, ticket=refused[:1])
         ticket = self.sudo().browse([route[1] for route in routed if route[1]][:1])
         if any(not route[1] for route in routed):
             if message.get("X-Support-Desk-Ticket"):
@@ -2563,11 +2587,60 @@ class SupportTicket(models.Model):
         ]
 
     @api.model
-    def _support_mail_unrouted(self, message, message_dict):
-        """Route to the ticket named in the subject a mail that reached no alias."""
-        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
-        ticket = self._support_mail_referenced_ticket(message_dict, sender, None)
+    def _support_mail_allowed_route(self, message, message_dict, route):
+        """The route of a mail to tickets once its reference is checked.
+
+        A reference (headers, or the subject's number) keeps the mail on the
+        ticket only for a sender allowed on it; any other sender gets a ticket of
+        their own through the alias they wrote to, linked to nothing of the
+        referenced one. ``None`` when no alias can open one: the mail is dropped.
+        """
+        model, thread_id, custom_values, user_id, alias = route
+        if thread_id:
+            ticket = self.sudo().browse(thread_id)
+        else:
+            ticket = self._support_mail_referenced_ticket(message_dict)
         if not ticket:
+            return route
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        if ticket._support_mail_sender_allowed(sender):
+            return (model, ticket.id, custom_values, user_id, alias)
+        if not thread_id:
+            # A number in the subject of a mail to an alias: the alias's own route.
+            return route
+        if not alias or alias.sudo().alias_model_id.model != self._name:
+            return None
+        # Nothing of the referenced ticket: not its thread, nor its note status.
+        message_dict.pop("parent_id", None)
+        message_dict.pop("is_internal", None)
+        MailThread = self.env["mail.thread"]
+        new_route = (
+            model,
+            False,
+            MailThread._support_alias_defaults(alias),
+            user_id,
+            alias,
+        )
+        return (
+            MailThread._routing_check_route(
+                message, message_dict, new_route, raise_exception=False
+            )
+            or None
+        )
+
+    @api.model
+    def _support_mail_unrouted(self, message, message_dict):
+        """Route to the ticket named in the subject a mail that reached no alias,
+        when its sender is allowed on the ticket (else it is dropped)."""
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        ticket = self._support_mail_referenced_ticket(message_dict)
+        if not ticket:
+            return []
+        if not ticket._support_mail_sender_allowed(sender):
+            self.env["mail.thread"]._support_drop_reason("not_allowed", sender)
+            holder = self.env["mail.thread"]._support_mail_holder()
+            if holder is not None:
+                holder.setdefault("ticket", ticket)
             return []
         route = self.env["mail.thread"]._routing_check_route(
             message,
@@ -2576,6 +2649,73 @@ class SupportTicket(models.Model):
             raise_exception=False,
         )
         return [route] if route else []
+
+    @api.model
+    def _support_mail_restore_route(self, message, message_dict):
+        """The route of a dropped mail restored by a manager: the ticket its
+        headers or subject refer to if the sender is allowed there, else a new
+        ticket through the team alias it was sent to (if any)."""
+        MailThread = self.env["mail.thread"]
+        sender = tools.email_normalize(message_dict.get("email_from") or "") or ""
+        recipients = [
+            e.lower() for e in tools.email_split(message_dict.get("recipients") or "")
+        ]
+        alias = (
+            self.env["mail.alias"]
+            .sudo()
+            .search(
+                [
+                    ("alias_full_name", "in", recipients),
+                    ("alias_model_id.model", "=", self._name),
+                ],
+                limit=1,
+            )
+            if recipients
+            else self.env["mail.alias"]
+        )
+        user_id = (
+            MailThread._mail_find_user_for_gateway(
+                message_dict.get("email_from"), alias=alias
+            ).id
+            or self.env.uid
+        )
+        ticket = self._support_mail_header_ticket(
+            message_dict
+        ) or self._support_mail_referenced_ticket(message_dict)
+        if ticket and ticket._support_mail_sender_allowed(sender):
+            route = (self._name, ticket.id, None, user_id, None)
+            route = self._support_mail_closed_route(route, False)
+        else:
+            message_dict.pop("parent_id", None)
+            message_dict.pop("is_internal", None)
+            defaults = MailThread._support_alias_defaults(alias) if alias else {}
+            route = (self._name, False, defaults, user_id, None)
+        # Finds the author among the partners, as for any incoming mail (no
+        # alias in the route: a failure must not bounce a mail to the sender).
+        checked = MailThread._routing_check_route(
+            message, message_dict, route, raise_exception=False
+        )
+        return checked or route
+
+    @api.model
+    def _support_mail_header_ticket(self, message_dict):
+        """The ticket a mail answers by its In-Reply-To/References headers."""
+        references = tools.mail.unfold_references(
+            message_dict.get("references") or message_dict.get("in_reply_to") or ""
+        )
+        references = [r.strip() for r in references][-32:]
+        if not references:
+            return self.browse()
+        message = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [("message_id", "in", references), ("model", "=", self._name)],
+                order="id desc",
+                limit=1,
+            )
+        )
+        return self.sudo().browse(message.res_id) if message.res_id else self.browse()
 
     @api.model
     def _support_mail_closed_route(self, route, automated):
@@ -2599,32 +2739,87 @@ class SupportTicket(models.Model):
         return (model, False, values, user_id, alias)
 
     @api.model
-    def _support_mail_referenced_ticket(self, message_dict, sender, alias):
-        """The ticket named in the subject, if the mail may reach it: from a
-        known address of the ticket, or sent to its team's alias."""
+    def _support_mail_referenced_ticket(self, message_dict):
+        """The ticket named in the subject (``[T00042]``), in sudo: whether the
+        sender may reach it is ``_support_mail_sender_allowed``'s to say."""
         numbers = TICKET_REF_RE.findall(message_dict.get("subject") or "")
         if not numbers:
             return self.browse()
-        ticket = self.sudo().search([("number", "in", numbers)], limit=1)
-        if not ticket:
-            return ticket
-        if alias and alias.alias_parent_model_id.model == "support.team":
-            if alias.alias_parent_thread_id == ticket.team_id.id:
-                return ticket
-        return ticket if sender in ticket._support_known_addresses() else self.browse()
+        return self.sudo().search([("number", "in", numbers)], limit=1)
 
-    def _support_known_addresses(self):
-        """Normalized addresses that may write about this ticket."""
+    def _support_mail_sender_allowed(self, sender):
+        """Whether a mail from ``sender`` (normalized) that refers to this
+        ticket may land on it: from its customers' contacts (and their
+        company's, when the company shows all its tickets), its followers, its
+        own addresses (sender, CC, extra notifications), or an internal user who
+        can read it. A few indexed queries, whatever the ticket's size."""
         self.ensure_one()
+        ticket = self.sudo()
+        if not sender:
+            return False
+        if sender in ticket._support_known_addresses():
+            return True
         partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("email_normalized", "=", sender)])
+        )
+        if not partners:
+            return False
+        customers = ticket._support_customer_partners()
+        if partners & customers:
+            return True
+        visible = customers.commercial_partner_id.filtered(
+            "support_portal_company_visible"
+        )
+        if visible and partners.commercial_partner_id & visible:
+            return True
+        if (
+            self.env["mail.followers"]
+            .sudo()
+            .search_count(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("partner_id", "in", partners.ids),
+                ],
+                limit=1,
+            )
+        ):
+            return True
+        users = partners.user_ids.filtered(lambda u: not u.share)
+        return any(ticket.with_user(user).has_access("read") for user in users)
+
+    def _support_mail_may_subscribe(self, author_id):
+        """Whether the gateway may subscribe the author of an incoming mail:
+        only one who can already read the ticket, or a customer contact with
+        no login (who gets its mails anyway)."""
+        self.ensure_one()
+        author = self.env["res.partner"].sudo().browse(author_id or [])
+        if not author:
+            return False
+        ticket = self.sudo()
+        if author.user_ids:
+            return any(
+                ticket.with_user(user).has_access("read") for user in author.user_ids
+            )
+        return author in ticket._support_customer_partners()
+
+    def _support_customer_partners(self):
+        self.ensure_one()
+        return (
             self.partner_id
             | self.partner_contact_id
             | self.final_partner_id
             | self.final_contact_id
-            | self.message_partner_ids
         )
-        emails = set(partners.mapped("email_normalized"))
-        emails.add(tools.email_normalize(self.email_from or ""))
+
+    def _support_known_addresses(self):
+        """Normalized addresses the ticket itself names: sender, CC, extra
+        notification addresses."""
+        self.ensure_one()
+        emails = {tools.email_normalize(self.email_from or "")}
         for text in (self.email_cc, self.extra_notify_emails):
             emails.update(
                 tools.email_normalize(e) for e in tools.email_split(text or "")

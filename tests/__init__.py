@@ -32,3 +32,4 @@ from . import test_mail_corpus
 from . import test_calendar
 from . import test_import_export
 from . import test_access_fields
+from . import test_security_mail

@@ -151,13 +151,15 @@ class TestMailGateway(SupportMailCommon):
         self.assertNotEqual(new_id, self.ticket_open.id)
         self.assertEqual(self.Ticket.browse(new_id).team_id, self.team_b)
         self.assertEqual(self.Ticket.browse(new_id).name, "[T90001] give me the data")
-        # the same stranger to the ticket's own team alias reaches the ticket
-        self.assertEqual(
-            self._process(
-                make_mail(subject="[T90001] me too", sender="m@evil.example")
-            ),
-            self.ticket_open.id,
+        # the same stranger to the ticket's own team alias: a ticket of their own
+        # too (issue 18: a reference routes only an allowed sender's mail)
+        messages = len(self.ticket_open.message_ids)
+        new_id = self._process(
+            make_mail(subject="[T90001] me too", sender="m@evil.example")
         )
+        self.assertNotEqual(new_id, self.ticket_open.id)
+        self.assertEqual(self.Ticket.browse(new_id).team_id, self.team_a)
+        self.assertEqual(len(self.ticket_open.message_ids), messages)
 
     def test_closed_ticket_policies(self):
         reply = make_mail(
