@@ -139,7 +139,8 @@ class SupportCustomerPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if "support_ticket_count" in counters:
+        # counters comes from the request (/my/counters): a list, or nothing
+        if isinstance(counters, list) and "support_ticket_count" in counters:
             Ticket = request.env["support.ticket"]
             values["support_ticket_count"] = (
                 Ticket.search_count([]) if Ticket.has_access("read") else 0

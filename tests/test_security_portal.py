@@ -620,6 +620,23 @@ class TestSecurityPortal(SupportPortalCommon):
         self.assertEqual(self._db_state(), count)
         self.assertEqual(self._snapshot(self.ticket_a), before)
 
+    @mute_logger(*LOGGERS)
+    def test_odoo_portal_home(self):
+        """Odoo's /my pages with the tickets' tile and counter."""
+        self._as(self.portal_a)
+        for path in ("/my", "/my/home?search=%00&access_token=%C3%A9", "/my?page=x"):
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 200, path)
+        # (a number would break other addons' counters, project's: not ours)
+        for counters in (["support_ticket_count", "\x00"], "support_ticket_count"):
+            status, body = self._json("/my/counters", {"counters": counters})
+            self.assertLess(status, 500, counters)
+            self._assert_no_server_error(body, counters)
+        status, body = self._json(
+            "/my/counters", {"counters": ["support_ticket_count"]}
+        )
+        self.assertEqual(body["result"]["support_ticket_count"], 1)
+
     @mute_logger(*LOGGERS, "odoo.addons.mail.models.mail_thread")
     def test_odoo_chatter_routes(self):
         """Odoo's /mail/* routes on a ticket: malformed tokens are no access,
