@@ -105,6 +105,7 @@ class TestSecurityPortal(SupportPortalCommon):
             page = self.url_open(url + query)
             self.assertEqual(page.status_code, 200, label)
             self.assertNotIn("o_support_close", page.text, label)
+            self.assertEqual("o_support_login_hint" in page.text, user is None, label)
             before = self._snapshot(self.ticket_a)
             data = {"access_token": token} if token else None
             response = self._post(f"{url}/close", data)
