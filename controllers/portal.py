@@ -1,6 +1,8 @@
 from urllib.parse import quote
 
-from werkzeug.exceptions import Forbidden, NotFound
+from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -8,8 +10,10 @@ from odoo.http import request
 from odoo.tools import groupby as groupbyelem
 from odoo.tools import plaintext2html
 
+from odoo.addons.portal.controllers.attachment import PortalAttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.portal.controllers.thread import ThreadController
 
 from ..models.support_stage import CLOSED_STATES
 
@@ -17,6 +21,10 @@ from ..models.support_stage import CLOSED_STATES
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
 MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 20000
+MAX_SEARCH_LENGTH = 200
+# Ids are PostgreSQL integers: a larger number is no record, not an SQL error.
+MAX_ID = 2**31 - 1
 TICKETS_PER_PAGE = 20
 
 
@@ -27,6 +35,51 @@ class PortalInputError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def clean_text(value, multiline=False, max_length=None):
+    """Text posted in a form or query field, the one rule of every route: NUL
+    characters (PostgreSQL refuses them) are removed, and so are line breaks
+    in one-line fields (titles, names, search terms: they would break the
+    headers of the ticket's mails).
+
+    :raise PortalInputError: 400 when the field holds a file or another value
+        than text, or is longer than ``max_length``
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PortalInputError(request.env._("A text field holds a file."))
+    value = value.replace("\x00", "")
+    if not multiline:
+        value = " ".join(value.splitlines())
+    value = value.strip()
+    if max_length and len(value) > max_length:
+        raise PortalInputError(
+            request.env._("A text is longer than %s characters.", max_length)
+        )
+    return value
+
+
+def check_text_fields(params, file_fields=("attachments",)):
+    """Refuse a file sent in a field that holds text (every field but
+    ``file_fields``).
+
+    :raise PortalInputError: 400
+    """
+    for key, value in params.items():
+        if key not in file_fields and not isinstance(value, str):
+            raise PortalInputError(
+                request.env._("The field %s holds a file.", clean_text(key)[:50])
+            )
+
+
+def clean_token(value):
+    """An access token from the request, or None when it cannot be one
+    (a file, non-ASCII text): compared with consteq, which refuses those."""
+    if isinstance(value, str) and value.isascii():
+        return value
+    return None
 
 
 def read_uploads(files):
@@ -52,7 +105,8 @@ def read_uploads(files):
                 ),
                 status=413,
             )
-        uploads.append((upload.filename, content))
+        name = " ".join(upload.filename.replace("\x00", "").splitlines()).strip()
+        uploads.append((name or "attachment", content))
     return uploads
 
 
@@ -63,12 +117,18 @@ def parse_id(value):
     """
     if value in (None, "", "0", 0):
         return None
+    if not isinstance(value, str | int):
+        raise PortalInputError(request.env._("A text field holds a file."))
     try:
         record_id = int(value)
     except (TypeError, ValueError):
-        raise PortalInputError(request.env._("Invalid value: %s", value)) from None
-    if record_id <= 0:
-        raise PortalInputError(request.env._("Invalid value: %s", value))
+        raise PortalInputError(
+            request.env._("Invalid value: %s", clean_text(str(value))[:50])
+        ) from None
+    if not 0 < record_id <= MAX_ID:
+        raise PortalInputError(
+            request.env._("Invalid value: %s", clean_text(str(value))[:50])
+        )
     return record_id
 
 
@@ -79,7 +139,8 @@ class SupportCustomerPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if "support_ticket_count" in counters:
+        # counters comes from the request (/my/counters): a list, or nothing
+        if isinstance(counters, list) and "support_ticket_count" in counters:
             Ticket = request.env["support.ticket"]
             values["support_ticket_count"] = (
                 Ticket.search_count([]) if Ticket.has_access("read") else 0
@@ -257,6 +318,23 @@ class SupportCustomerPortal(CustomerPortal):
         )
         return values
 
+    def _support_list_args(self, kw):
+        """The list's arguments from the request: only these, and only text
+        (a repeated or unknown parameter, a file, a number too large for an id
+        fall back to the default).
+
+        :raise PortalInputError: for a search term that is a file or too long
+        """
+        args = {
+            key: kw.get(key) if isinstance(kw.get(key), str) else None
+            for key in ("sortby", "filterby", "search_in", "groupby")
+        }
+        args["search_in"] = args["search_in"] or "all"
+        args["search"] = clean_text(kw.get("search"), max_length=MAX_SEARCH_LENGTH)
+        for key in ("type_id", "priority_id"):
+            args[key] = self._support_optional_id(kw.get(key))
+        return args
+
     @http.route(
         ["/my/tickets", "/my/tickets/page/<int:page>"],
         type="http",
@@ -264,16 +342,11 @@ class SupportCustomerPortal(CustomerPortal):
         website=True,
     )
     def portal_my_support_tickets(self, page=1, **kw):
-        values = self._prepare_support_tickets_values(
-            page=page,
-            sortby=kw.get("sortby"),
-            filterby=kw.get("filterby"),
-            search=kw.get("search"),
-            search_in=kw.get("search_in", "all"),
-            groupby=kw.get("groupby"),
-            type_id=kw.get("type_id"),
-            priority_id=kw.get("priority_id"),
-        )
+        try:
+            args = self._support_list_args(kw)
+        except PortalInputError as error:
+            raise BadRequest(error.message) from None
+        values = self._prepare_support_tickets_values(page=page, **args)
         request.session["my_support_tickets_history"] = values["tickets"].ids[:100]
         return request.render("support_desk.portal_my_support_tickets", values)
 
@@ -283,53 +356,75 @@ class SupportCustomerPortal(CustomerPortal):
 
     def _support_ticket_check_access(self, ticket_id, access_token=None):
         """The ticket in sudo once the customer may read it (record rules, or
-        the ticket's access token).
+        the ticket's access token). For display and replies only: a change
+        needs ``_support_ticket_check_change`` too.
 
         :raise werkzeug.exceptions.HTTPException: 404 when it does not exist,
             403 when the customer may not see it
         """
+        if not 0 < ticket_id <= MAX_ID:
+            raise NotFound()
         try:
             return self._document_check_access(
-                "support.ticket", ticket_id, access_token=access_token
+                "support.ticket", ticket_id, access_token=clean_token(access_token)
             )
         except MissingError:
             raise NotFound() from None
         except AccessError:
             raise Forbidden() from None
 
+    def _support_ticket_check_change(self, ticket_sudo):
+        """Refuse unless the user (not the token) may change the ticket.
+
+        :raise AccessError: see ``support.ticket._portal_check_change``
+        """
+        request.env["support.ticket"].browse(ticket_sudo.id)._portal_check_change()
+
     def _support_ticket_url(self, ticket, access_token=None, anchor=""):
         url = f"/my/tickets/{ticket.id}"
+        access_token = clean_token(access_token)
         if access_token:
-            url += f"?access_token={access_token}"
+            url += f"?access_token={quote(access_token, safe='')}"
         return url + anchor
 
-    def _support_ticket_page_values(self, ticket_sudo, access_token=None, **kwargs):
+    def _support_ticket_page_values(
+        self, ticket_sudo, access_token=None, error=None, reply_error=None,
+        reply_message="",
+    ):  # fmt: skip
+        """Values of the ticket's page: never the request's parameters, which
+        would override the page's own values."""
+        access_token = clean_token(access_token)
+        may_change = (
+            request.env["support.ticket"].browse(ticket_sudo.id)._portal_may_change()
+        )
         values = {
             "ticket": ticket_sudo,
             "page_name": "support_ticket",
             "portal_messages": ticket_sudo._get_portal_messages().sorted("id"),
             "portal_attachments": ticket_sudo._get_portal_attachments(),
-            "can_close": ticket_sudo._portal_can_close(),
-            "can_reopen": ticket_sudo._portal_can_reopen(),
+            "can_close": may_change and ticket_sudo._portal_can_close(),
+            "can_reopen": may_change and ticket_sudo._portal_can_reopen(),
             "reopen_days": ticket_sudo._get_portal_reopen_days(),
             "show_sla": "sla_deadline" in ticket_sudo._fields,
             "portal_tracking_lines": ticket_sudo._get_portal_tracking_lines(),
             "max_attachments": MAX_ATTACHMENTS,
             "max_attachment_mb": MAX_ATTACHMENT_SIZE // (1024 * 1024),
-            "reply_error": kwargs.get("reply_error"),
-            "reply_message": kwargs.get("reply_message", ""),
+            "reply_error": reply_error,
+            "reply_message": reply_message,
         }
-        for attachment in (
-            values["portal_messages"].attachment_ids | values["portal_attachments"]
-        ):
+        # Only the files of what the customer sees get a download token.
+        for attachment in values["portal_attachments"]:
             attachment.generate_access_token()
-        return self._get_page_view_values(
-            ticket_sudo,
-            access_token,
-            values,
-            "my_support_tickets_history",
-            False,
-            **kwargs,
+        values = self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_support_tickets_history", False
+        )
+        values["error"] = error
+        return values
+
+    def _support_render_ticket(self, ticket_sudo, access_token, status=200, **values):
+        values = self._support_ticket_page_values(ticket_sudo, access_token, **values)
+        return request.render(
+            "support_desk.portal_my_support_ticket", values, status=status
         )
 
     def _support_redirect_login(self):
@@ -339,14 +434,15 @@ class SupportCustomerPortal(CustomerPortal):
 
     @http.route("/my/tickets/<int:ticket_id>", type="http", auth="public", website=True)
     def portal_my_support_ticket(self, ticket_id, access_token=None, **kw):
+        # **kw: other parameters are accepted and ignored, never rendered
         if request.env.user._is_public() and not access_token:
             return self._support_redirect_login()
         ticket_sudo = self._support_ticket_check_access(ticket_id, access_token)
-        values = self._support_ticket_page_values(ticket_sudo, access_token, **kw)
-        return request.render("support_desk.portal_my_support_ticket", values)
+        return self._support_render_ticket(ticket_sudo, access_token)
 
     def _support_reply_author(self, ticket_sudo):
-        """Who the reply is from: the user, or, by token, the ticket's customer."""
+        """Who the reply is from: the user, or, by token, the ticket's customer;
+        never a partner named by the request."""
         if not request.env.user._is_public():
             return request.env.user.partner_id
         return ticket_sudo.partner_contact_id or ticket_sudo.partner_id
@@ -362,23 +458,25 @@ class SupportCustomerPortal(CustomerPortal):
         self, ticket_id, access_token=None, message="", **kw
     ):
         ticket_sudo = self._support_ticket_check_access(ticket_id, access_token)
-        message = (message or "").strip()
         try:
+            message = clean_text(
+                message, multiline=True, max_length=MAX_DESCRIPTION_LENGTH
+            )
             uploads = read_uploads(request.httprequest.files.getlist("attachments"))
             if not message and not uploads:
                 raise PortalInputError(
                     request.env._("Write a message or attach a file.")
                 )
         except PortalInputError as error:
-            values = self._support_ticket_page_values(
+            return self._support_render_ticket(
                 ticket_sudo,
                 access_token,
+                status=error.status,
                 reply_error=error.message,
-                reply_message=message,
+                reply_message=message if isinstance(message, str) else "",
             )
-            return request.render(
-                "support_desk.portal_my_support_ticket", values, status=error.status
-            )
+        # Replying needs read access only (as Odoo's portal chatter): the
+        # author is fixed above and the reply subscribes nobody.
         author = self._support_reply_author(ticket_sudo)
         ticket_sudo.with_context(mail_create_nosubscribe=True).message_post(
             body=plaintext2html(message) if message else "",
@@ -394,13 +492,15 @@ class SupportCustomerPortal(CustomerPortal):
     def _support_state_change(self, ticket_id, access_token, method):
         ticket_sudo = self._support_ticket_check_access(ticket_id, access_token)
         try:
+            self._support_ticket_check_change(ticket_sudo)
             getattr(ticket_sudo, method)()
-        except UserError as error:
-            values = self._support_ticket_page_values(
-                ticket_sudo, access_token, error=str(error)
+        except AccessError as error:
+            return self._support_render_ticket(
+                ticket_sudo, access_token, status=403, error=str(error)
             )
-            return request.render(
-                "support_desk.portal_my_support_ticket", values, status=409
+        except UserError as error:
+            return self._support_render_ticket(
+                ticket_sudo, access_token, status=409, error=str(error)
             )
         return request.redirect(self._support_ticket_url(ticket_sudo, access_token))
 
@@ -464,14 +564,16 @@ class SupportCustomerPortal(CustomerPortal):
             records the customer may not use
         """
         _ = request.env._
-        name = (post.get("name") or "").strip()
+        name = clean_text(post.get("name"))
         if not name:
             raise PortalInputError(_("The title is required."))
         if len(name) > MAX_TITLE_LENGTH:
             raise PortalInputError(
                 _("The title is longer than %s characters.", MAX_TITLE_LENGTH)
             )
-        description = (post.get("description") or "").strip()
+        description = clean_text(
+            post.get("description"), multiline=True, max_length=MAX_DESCRIPTION_LENGTH
+        )
         vals = {
             "name": name,
             "description": plaintext2html(description) if description else False,
@@ -534,22 +636,53 @@ class SupportCustomerPortal(CustomerPortal):
             values = self._support_new_ticket_values(partner)
             return request.render("support_desk.portal_support_ticket_new", values)
         try:
+            check_text_fields(post)
             vals = self._support_check_new_ticket(partner, post)
             uploads = read_uploads(request.httprequest.files.getlist("attachments"))
         except PortalInputError as error:
+            # shown back in the form: text only
+            post = {
+                key: clean_text(value, multiline=True)
+                for key, value in post.items()
+                if isinstance(value, str)
+            }
             values = self._support_new_ticket_values(partner, post, error.message)
             return request.render(
                 "support_desk.portal_support_ticket_new", values, status=error.status
             )
         # Every value was checked above against what this customer may use.
         ticket_sudo = request.env["support.ticket"].sudo().create(vals)
-        for name, content in uploads:
-            request.env["ir.attachment"].sudo().create(
-                {
-                    "name": name,
-                    "raw": content,
-                    "res_model": "support.ticket",
-                    "res_id": ticket_sudo.id,
-                }
-            )
+        ticket_sudo._portal_post_customer_files(uploads, author=partner)
         return request.redirect(self._support_ticket_url(ticket_sudo))
+
+
+class SupportThreadController(ThreadController):
+    """Odoo's chatter routes (/mail/message/post) on tickets follow the
+    portal's rule for text: NUL characters are removed."""
+
+    def _prepare_post_data(self, post_data, thread, **kwargs):
+        post_data = super()._prepare_post_data(post_data, thread, **kwargs)
+        body = post_data.get("body")
+        if thread._name == "support.ticket" and isinstance(body, str):
+            post_data["body"] = Markup(str(body).replace("\x00", ""))
+        return post_data
+
+
+class SupportAttachmentController(PortalAttachmentController):
+    """Odoo's chatter upload (/mail/attachment/upload) on tickets: a malformed
+    request is a 400, not an error 500."""
+
+    @http.route()
+    def mail_attachment_upload(
+        self, ufile, thread_id, thread_model, is_pending=False, **kwargs
+    ):
+        if thread_model == "support.ticket":
+            if not isinstance(ufile, FileStorage):
+                raise BadRequest(request.env._("The field ufile must hold a file."))
+            if not (isinstance(thread_id, str) and thread_id.isdigit()):
+                raise BadRequest(request.env._("Invalid value: %s", "thread_id"))
+            name = " ".join((ufile.filename or "").replace("\x00", "").splitlines())
+            ufile.filename = name.strip() or "attachment"
+        return super().mail_attachment_upload(
+            ufile, thread_id, thread_model, is_pending=is_pending, **kwargs
+        )

@@ -1,24 +1,46 @@
 import logging
 
+from werkzeug.exceptions import Forbidden, NotFound
+
 from odoo import http
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import email_normalize, plaintext2html
 
-from .portal import MAX_TITLE_LENGTH, PortalInputError, read_uploads
+from .portal import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ID,
+    MAX_TITLE_LENGTH,
+    PortalInputError,
+    check_text_fields,
+    clean_text,
+    clean_token,
+    read_uploads,
+)
 
 _logger = logging.getLogger(__name__)
 
-MAX_DESCRIPTION_LENGTH = 20000
 # Hidden field that people never fill in and form-filling robots do.
 HONEYPOT_FIELD = "website_url"
 
 
 class SupportWebForm(http.Controller):
-    """Public form: anybody opens a ticket with a name and an email."""
+    """Public form: anybody opens a ticket with a name and an email.
+
+    Nobody is proven to own the address they type: a request made with the
+    address of an existing customer reaches that customer's account only once
+    the link mailed to the address is followed, and it never changes the
+    customer.
+    """
 
     def _web_form_values(self, post=None, error=None):
+        post = {
+            key: clean_text(value, multiline=True)
+            for key, value in (post or {}).items()
+            if isinstance(value, str)
+        }
         return {
-            "post": post or {},
+            "post": post,
             "error": error,
             "honeypot_field": HONEYPOT_FIELD,
             "max_attachment_mb": 10,
@@ -30,10 +52,11 @@ class SupportWebForm(http.Controller):
 
     def _web_form_check(self, post):
         _ = request.env._
-        name = (post.get("partner_name") or "").strip()
-        email = email_normalize(post.get("email") or "", strict=True)
-        subject = (post.get("name") or "").strip()
-        description = (post.get("description") or "").strip()
+        check_text_fields(post)
+        name = clean_text(post.get("partner_name"))
+        email = email_normalize(clean_text(post.get("email")), strict=True)
+        subject = clean_text(post.get("name"))
+        description = clean_text(post.get("description"), multiline=True)
         if not name or not subject or not description:
             raise PortalInputError(
                 _("Name, email, subject and description are required.")
@@ -57,14 +80,29 @@ class SupportWebForm(http.Controller):
         return name, email, subject, description
 
     def _web_form_partner(self, name, email):
-        """The partner with this email, or a new one."""
+        """The customer of the request: a new partner for an unknown address;
+        none for the address of an existing partner, whose account gets the
+        request only when the address is confirmed.
+
+        :return: (partner, existing partner awaiting the confirmation)
+        """
         Partner = request.env["res.partner"].sudo()
-        partner = Partner.search(
+        existing = Partner.search(
             [("email_normalized", "=", email)], order="id", limit=1
         )
-        if not partner:
-            partner = Partner.create({"name": name, "email": email})
-        return partner
+        if existing:
+            return Partner, existing
+        # Name and address only: never linked to a company by its domain.
+        return Partner.create({"name": name, "email": email}), Partner
+
+    def _web_form_ticket_vals(self, partner, email, subject, description):
+        return {
+            "name": subject,
+            "description": plaintext2html(description),
+            "partner_id": partner.id,
+            "email_from": email,
+            "channel": "web",
+        }
 
     @http.route(
         "/support/new/submit",
@@ -101,41 +139,92 @@ class SupportWebForm(http.Controller):
                 ),
                 status=429,
             )
-        partner = self._web_form_partner(name, email)
+        partner, pending_partner = self._web_form_partner(name, email)
         # No logged user: the values come from the checks above only.
         ticket = (
             request.env["support.ticket"]
             .sudo()
             .with_context(mail_create_nosubscribe=True)
-            .create(
-                {
-                    "name": subject,
-                    "description": plaintext2html(description),
-                    "partner_id": partner.id,
-                    "email_from": email,
-                    "channel": "web",
-                }
-            )
+            .create(self._web_form_ticket_vals(partner, email, subject, description))
         )
-        ticket.message_subscribe(partner_ids=partner.ids)
-        for filename, content in uploads:
-            request.env["ir.attachment"].sudo().create(
-                {
-                    "name": filename,
-                    "raw": content,
-                    "res_model": "support.ticket",
-                    "res_id": ticket.id,
-                }
-            )
+        if partner:
+            ticket.message_subscribe(partner_ids=partner.ids)
+        ticket._portal_post_customer_files(
+            uploads, author=partner or None, email_from=email
+        )
         Submission.create(
             {"ip_address": ip_address, "email": email, "ticket_id": ticket.id}
         )
-        template = request.env.ref(
-            "support_desk.mail_template_ticket_web_ack", raise_if_not_found=False
-        )
-        if template:
-            ticket._portal_ensure_token()
-            template.sudo().send_mail(ticket.id)
+        if pending_partner:
+            ticket._message_log(
+                body=request.env._(
+                    "Sent from the web form with the address of an existing "
+                    "customer (%s): it joins their account once the sender "
+                    "confirms the address with the link mailed to it.",
+                    email,
+                ),
+                author_id=request.env.ref("base.partner_root").id,
+            )
+            ticket._portal_send_web_confirmation()
+        else:
+            template = request.env.ref(
+                "support_desk.mail_template_ticket_web_ack", raise_if_not_found=False
+            )
+            if template:
+                ticket._portal_ensure_token()
+                template.sudo().send_mail(ticket.id)
         return request.render(
-            "support_desk.support_web_form_thanks", {"ticket": ticket}
+            "support_desk.support_web_form_thanks",
+            {"ticket": ticket, "pending": bool(pending_partner)},
+        )
+
+    # ------------------------------------------------------------------
+    # Confirmation of the address
+    # ------------------------------------------------------------------
+
+    def _web_confirm_ticket(self, ticket_id, token):
+        """The ticket (sudo) whose confirmation link this is.
+
+        :raise werkzeug.exceptions.HTTPException: 404 for no such web request,
+            403 for a wrong token (checked again when confirming)
+        """
+        if not 0 < ticket_id <= MAX_ID:
+            raise NotFound()
+        ticket = request.env["support.ticket"].sudo().browse(ticket_id).exists()
+        if not ticket or ticket.channel != "web":
+            raise NotFound()
+        try:
+            ticket._portal_web_confirm_check(clean_token(token))
+        except AccessError as error:
+            raise Forbidden(str(error)) from None
+        return ticket
+
+    @http.route(
+        "/support/confirm/<int:ticket_id>/<string:token>",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+        sitemap=False,
+    )
+    def support_web_form_confirm(self, ticket_id, token, **kw):
+        """GET shows what is confirmed, POST (the page's button) attaches the
+        request: a mail scanner following links changes nothing."""
+        ticket = self._web_confirm_ticket(ticket_id, token)
+        if request.httprequest.method != "POST":
+            return request.render(
+                "support_desk.support_web_form_confirm",
+                {"ticket": ticket, "token": token},
+            )
+        try:
+            ticket._portal_web_confirm(token)
+        except UserError as error:
+            return request.render(
+                "support_desk.support_web_form_confirm",
+                {"ticket": ticket, "token": token, "error": str(error)},
+                status=409,
+            )
+        ticket._portal_ensure_token()
+        return request.redirect(
+            f"/my/tickets/{ticket.id}?access_token={ticket.access_token}"
         )

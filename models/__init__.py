@@ -32,3 +32,5 @@ from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import ir_sequence
+from . import ir_attachment
+from . import ir_binary

@@ -12,6 +12,7 @@ from . import test_sla_escalation
 from . import test_portal
 from . import test_portal_security
 from . import test_web_form
+from . import test_security_portal
 from . import test_portal_ui
 from . import test_portal_tracking
 from . import test_workspace

@@ -80,9 +80,17 @@ class TestWebForm(HttpCase):
         partners = self.env["res.partner"].search_count([])
         self._submit()
         ticket = self._tickets()
+        # Anybody may type this address: the request joins the customer's
+        # account only once the address is confirmed (test_security_portal).
+        self.assertFalse(ticket.partner_id)
+        self.assertNotIn(contact, ticket.message_partner_ids)
+        self.assertEqual(ticket.email_from, "mario.verdi@example.com")
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        token = ticket._portal_web_confirm_token(ticket.email_from)
+        ticket._portal_web_confirm(token)
         self.assertEqual(ticket.partner_id, company)
         self.assertEqual(ticket.partner_contact_id, contact)
-        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        self.assertIn(contact, ticket.message_partner_ids)
 
     def test_honeypot(self):
         response = self._submit(website_url="http://spam.example.com")
