@@ -34,3 +34,4 @@ from . import resource_calendar_leaves
 from . import ir_sequence
 from . import ir_attachment
 from . import ir_binary
+from . import ir_http

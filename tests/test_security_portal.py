@@ -586,6 +586,30 @@ class TestSecurityPortal(SupportPortalCommon):
             self.assertNotIn('role="alert"', response.text, clash)
 
     @mute_logger(*LOGGERS)
+    def test_parameters_odoo_itself_trips_on(self):
+        """``self`` in the query, a NUL in an unknown URL: 4xx, not 500."""
+        before = self._snapshot(self.ticket_a)
+        self._as(self.portal_a)
+        for path, status in (
+            (f"/my/tickets/{self.ticket_a.id}?self=1", 200),
+            ("/my/tickets?self=1", 200),
+            ("/support/new?self=1", 200),
+            ("/support/confirm/1/%00", 404),
+            ("/my/%00", 404),
+        ):
+            self.assertEqual(self.url_open(path).status_code, status, path)
+        response = self._post(
+            f"/my/tickets/{self.ticket_a.id}/reopen?self=1", {"self": "1"}
+        )
+        self.assertLess(response.status_code, 500)
+        response = self.url_open(
+            "/support_desk/pbx/event?self=1", data=b"{}",
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 403, "unknown token, not a crash")
+        self.assertEqual(self._snapshot(self.ticket_a), before)
+
+    @mute_logger(*LOGGERS)
     def test_malformed_tokens_ids_and_pages(self):
         url = f"/my/tickets/{self.ticket_a.id}"
         before = self._snapshot(self.ticket_a)
