@@ -332,7 +332,7 @@ case "$werkzeug_version" in
 esac
 "$ODOO_PY" -c 'import websocket, phonenumbers, openpyxl' \
     || die "a package of requirements.txt is not importable by $ODOO_PY"
-for tool in ruff pylint oca-checks-odoo-module; do
+for tool in ruff pylint oca-checks-odoo-module shellcheck; do
     [ -x "$LINT_VENV/bin/$tool" ] || die "$tool missing from $LINT_VENV"
 done
 log "OK: Odoo $("$ODOO_PY" -c 'import odoo.release as r; print(r.version)') ($ODOO_PY), Werkzeug $werkzeug_version, lint tools in $LINT_VENV"
