@@ -174,7 +174,7 @@ unpack_odoo_archive() {
     local archive="$1" dest
     dest="$(cache_dir)/odoo-src/archive-$(stat -c '%n %s %Y' "$archive" | sha256sum | cut -c1-12)"
     if ! find_source_root "$dest" >/dev/null; then
-        rm -rf "$dest"
+        rm -rf "$dest" "$dest.part"
         mkdir -p "$dest.part"
         log "unpacking $archive"
         case "$archive" in
@@ -260,6 +260,9 @@ install_odoo_requirements() {
 
 install_odoo() {
     local root py site
+    # Odoo 18.0's pins (requirements.txt) exist for Python 3.10 to 3.12 only.
+    python3 -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' \
+        || die "Odoo 18.0 needs Python 3.10-3.12 but python3 is $(python3 -V 2>&1): install one of those and put it first in PATH as python3"
     root="$(odoo_source_root)"
     log "Odoo source: $root"
     if ! [ -x "$ODOO_VENV/bin/python" ] || ! "$ODOO_VENV/bin/python" -c '' 2>/dev/null; then
