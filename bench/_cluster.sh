@@ -37,7 +37,7 @@ bench_start_cluster() {
     printf '[options]\n' >"$BENCH_WORK/odoo.conf"
     BENCH_ODOO_ARGS=(
         --config="$BENCH_WORK/odoo.conf"
-        --addons-path="$BENCH_WORK/addons${BENCH_EXTRA_ADDONS:+,$BENCH_EXTRA_ADDONS}"
+        --addons-path="$(odoo_addons_path "$BENCH_WORK/addons" ${BENCH_EXTRA_ADDONS:+"$BENCH_EXTRA_ADDONS"})"
         --data-dir="$BENCH_WORK/data" --db_host=127.0.0.1 --db_port="$BENCH_PGPORT"
         --db_user="$PG_SUPERUSER"
     )
@@ -50,7 +50,7 @@ bench_start_cluster() {
 bench_install() {
     local db="$1" modules="$2"
     log "installing $modules on $db (no demo data)..."
-    python3 -m odoo "${BENCH_ODOO_ARGS[@]}" -d "$db" -i "$modules" \
+    "$ODOO_PY" -m odoo "${BENCH_ODOO_ARGS[@]}" -d "$db" -i "$modules" \
         --without-demo=all --stop-after-init --log-level=warn --http-port="$(free_port)" \
         </dev/null >"$BENCH_WORK/install-$db.log" 2>&1 \
         || { tail -50 "$BENCH_WORK/install-$db.log" >&2; die "install of $modules failed"; }

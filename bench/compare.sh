@@ -17,7 +17,7 @@ mkdir -p "$OCA_CACHE"
 if ! ls "$OCA_CACHE"/odoo_addon_helpdesk_mgmt-18.0.*.whl >/dev/null 2>&1 \
     || ! ls "$OCA_CACHE"/odoo_addon_helpdesk_mgmt_sla-18.0.*.whl >/dev/null 2>&1; then
     log "downloading helpdesk_mgmt and helpdesk_mgmt_sla 18.0 from PyPI..."
-    python3 -m pip download --quiet --no-deps --dest "$OCA_CACHE" \
+    "$ODOO_PY" -m pip download --quiet --no-deps --dest "$OCA_CACHE" \
         'odoo-addon-helpdesk-mgmt>=18.0,<18.1' 'odoo-addon-helpdesk-mgmt-sla>=18.0,<18.1' \
         || die "cannot download the OCA addons from PyPI"
 fi
@@ -33,5 +33,5 @@ BENCH_EXTRA_ADDONS="$BENCH_WORK/oca/odoo/addons"
 bench_start_cluster --no-install
 bench_install bench_ours "$MODULE_NAME"
 bench_install bench_oca helpdesk_mgmt,helpdesk_mgmt_sla
-python3 "$REPO_ROOT/bench/compare.py" "${BENCH_ODOO_ARGS[@]}" \
+"$ODOO_PY" "$REPO_ROOT/bench/compare.py" "${BENCH_ODOO_ARGS[@]}" \
     --ours=bench_ours --oca=bench_oca --work="$BENCH_WORK" -- "$@"

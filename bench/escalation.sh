@@ -7,4 +7,4 @@ set -euo pipefail
 # shellcheck source=bench/_cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_cluster.sh"
 bench_start_cluster
-python3 "$REPO_ROOT/bench/escalation_bench.py" "${BENCH_ODOO_ARGS[@]}" -d "$BENCH_DB" -- "$@"
+"$ODOO_PY" "$REPO_ROOT/bench/escalation_bench.py" "${BENCH_ODOO_ARGS[@]}" -d "$BENCH_DB" -- "$@"

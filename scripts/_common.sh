@@ -2,7 +2,10 @@
 # Shared helpers for scripts/*.sh (sourced, never executed directly).
 #
 # Conventions:
-#   * Odoo is always run as `python3 -m odoo` (never located by path).
+#   * Odoo is always run as `"$ODOO_PY" -m odoo` (never located by path), where
+#     ODOO_PY is the interpreter resolved once by require_odoo: $ODOO_PYTHON
+#     when set, else `python3` when it imports Odoo 18.0, else the project's
+#     own virtualenv made by scripts/setup.sh (see odoo_venv_dir).
 #   * PostgreSQL clusters made by these scripts have a superuser named `odoo`
 #     with trust authentication on 127.0.0.1 only.
 #   * PostgreSQL refuses to run as root: when we are root, initdb/pg_ctl run as
@@ -13,24 +16,78 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODULE_NAME="support_desk"
 PG_SUPERUSER="odoo"
 
-ODOO_PREREQ_MSG="Odoo 18.0 is a prerequisite and is not importable by python3; install it following https://www.odoo.com/documentation/18.0/administration/on_premise/source.html"
+# Set by require_odoo / resolve_odoo_python, used by the scripts sourcing this.
+# shellcheck disable=SC2034
+ODOO_PY="" ODOO_ROOT=""
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# Exit 1 with a loud message unless `python3 -c "import odoo"` gives 18.0.
-require_odoo() {
-    local series
-    if ! series="$(python3 -c 'import odoo.release as r; print(r.series)' 2>/dev/null)" \
-        || [ "$series" != "18.0" ]; then
-        {
-            echo "************************************************************"
-            echo "$ODOO_PREREQ_MSG"
-            [ -n "${series:-}" ] && echo "(python3 imports Odoo series '$series')"
-            echo "************************************************************"
-        } >&2
-        exit 1
+# The virtualenv into which scripts/setup.sh installs Odoo 18.0 when no
+# interpreter imports it (SUPPORT_DESK_ODOO_VENV overrides). Outside the
+# checkout for the same reason as the lint one (see cache_dir).
+odoo_venv_dir() {
+    echo "${SUPPORT_DESK_ODOO_VENV:-$(cache_dir)/venv-odoo18}"
+}
+
+# Print "<series> <source root>" of the Odoo that interpreter $1 imports; the
+# source root is the directory holding the `odoo` package.
+odoo_probe() {
+    [ -n "$1" ] && command -v "$1" >/dev/null 2>&1 || return 1
+    (cd / && "$1" -c 'import os, odoo.release as r
+print(r.series, os.path.dirname(os.path.dirname(os.path.abspath(r.__file__))))' 2>/dev/null)
+}
+
+# Resolve the interpreter that runs Odoo 18.0 into ODOO_PY (and its source
+# root into ODOO_ROOT); return 1 when there is none. An explicit ODOO_PYTHON
+# is the only candidate: a wrong one must fail, not fall back silently.
+resolve_odoo_python() {
+    local candidates=() py probe
+    if [ -n "${ODOO_PYTHON:-}" ]; then
+        candidates=("$ODOO_PYTHON")
+    else
+        candidates=(python3 "$(odoo_venv_dir)/bin/python")
     fi
+    for py in "${candidates[@]}"; do
+        probe="$(odoo_probe "$py")" || continue
+        if [ "${probe%% *}" = "18.0" ]; then
+            # shellcheck disable=SC2034  # read by the scripts
+            ODOO_PY="$py"
+            ODOO_ROOT="${probe#* }"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Resolve ODOO_PY, or exit 1 with a loud message telling to run setup.sh.
+require_odoo() {
+    resolve_odoo_python && return 0
+    {
+        echo "************************************************************"
+        if [ -n "${ODOO_PYTHON:-}" ]; then
+            echo "ODOO_PYTHON=$ODOO_PYTHON does not import Odoo 18.0."
+        else
+            echo "Odoo 18.0 is not importable by python3 nor by $(odoo_venv_dir)/bin/python."
+        fi
+        echo "Run: bash scripts/setup.sh   (it installs Odoo 18.0 in that virtualenv;"
+        echo "ODOO_SRC=<dir|archive|git URL> picks where Odoo comes from)"
+        echo "************************************************************"
+    } >&2
+    exit 1
+}
+
+# Addons path for Odoo: the directories given, then the root `addons/` of
+# the source when it holds Odoo's addons (the layout of Odoo's git
+# repository; the nightly archives keep them all in odoo/addons, which Odoo
+# always searches first). Needs require_odoo.
+odoo_addons_path() {
+    local IFS=,
+    local dirs=("$@")
+    if [ -f "$ODOO_ROOT/addons/mail/__manifest__.py" ]; then
+        dirs+=("$ODOO_ROOT/addons")
+    fi
+    echo "${dirs[*]}"
 }
 
 # Directory holding initdb/pg_ctl/postgres/psql (PG_BINDIR overrides).

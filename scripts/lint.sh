@@ -7,6 +7,7 @@
 #   3. pylint + pylint-odoo    (.pylintrc: OCA's mandatory checks, Odoo 18.0)
 #   4. oca-checks-odoo-module  (manifest/XML/CSV checks of oca-odoo-pre-commit-hooks)
 #   5. oca-checks-po           (i18n/*.po, *.pot; only when there are some)
+#   6. shellcheck              (scripts/, bench/ and .ci/run; warnings and errors)
 # Every step runs; the script exits non-zero when any of them finds something.
 set -uo pipefail
 
@@ -21,7 +22,7 @@ fi
 [ "$#" -eq 0 ] || die "usage: scripts/lint.sh [--fix]"
 
 VENV="$(lint_venv_dir)"
-for tool in ruff pylint oca-checks-odoo-module oca-checks-po; do
+for tool in ruff pylint oca-checks-odoo-module oca-checks-po shellcheck; do
     [ -x "$VENV/bin/$tool" ] || die "$VENV/bin/$tool is missing: run scripts/setup.sh first"
 done
 
@@ -111,6 +112,14 @@ run_oca_checks_po() {
     )
 }
 
+# -x follows the `source`d helpers (paths given from the checkout's root).
+run_shellcheck() {
+    (
+        cd "$REPO_ROOT" || exit 1
+        "$VENV/bin/shellcheck" -x --severity=warning scripts/*.sh bench/*.sh .ci/run
+    )
+}
+
 if [ "$FIX" = 1 ]; then
     echo "==> ruff check --fix; ruff format"
     (cd "$REPO_ROOT" && "$VENV/bin/ruff" check --fix --exit-zero . >/dev/null && "$VENV/bin/ruff" format .)
@@ -136,6 +145,7 @@ step "ruff format --check" run_ruff_format
 step "pylint (pylint-odoo mandatory checks)" run_pylint
 step "oca-checks-odoo-module" run_oca_checks
 step "oca-checks-po" run_oca_checks_po
+step "shellcheck" run_shellcheck
 
 if [ "${#FAILED[@]}" -gt 0 ]; then
     echo "lint: FAILED: $(printf '%s; ' "${FAILED[@]}")"

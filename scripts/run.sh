@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Serve Odoo 18.0 with the support_desk addon on http://localhost:8069.
 #
-# Usage: scripts/run.sh [-u|--update|--no-update] [--db_host=H] [--db_port=P]
-#                       [--db_user=U] [--db_password=W] [other odoo options...]
+# Usage: scripts/run.sh [-u|--update|--no-update] [--lang=it_IT] [--db_host=H]
+#                       [--db_port=P] [--db_user=U] [--db_password=W]
+#                       [other odoo options...]
 #
 # By default a local PostgreSQL cluster kept in .local/pg/ is used (created
 # on first use; superuser `odoo`, trust auth on 127.0.0.1, port 5433 or
@@ -17,9 +18,15 @@
 # -u/--update upgrades the addon (-u support_desk) before serving; so does a
 # run after the addon's sources changed since the last install/upgrade made
 # by this script (--no-update to skip that).
+# --lang=CODE (or SUPPORT_DESK_LANG=CODE), e.g. it_IT, the language of the
+# seeds: loads that language into the database (with the addon's
+# translations) and sets it on the users of the demo data (admin, demo,
+# portal) before serving.
 # Other options go to Odoo as they are (e.g. --http-port=8070, --dev=xml).
 # Extra Odoo settings can also go in .local/odoo.conf; the filestore is
-# .local/data. The addons path is ~/.cache/support_desk/addons-<hash>/, whose
+# .local/data (SUPPORT_DESK_LOCAL_DIR moves .local elsewhere, e.g. for
+# scripts/test_setup.sh). Odoo runs on the interpreter resolved by
+# scripts/_common.sh (ODOO_PYTHON overrides). The addons path is ~/.cache/support_desk/addons-<hash>/, whose
 # support_desk symlink points at this checkout (kept outside the checkout on
 # purpose, see cache_dir in scripts/_common.sh).
 set -uo pipefail
@@ -30,7 +37,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 require_odoo
 
 DB="${SUPPORT_DESK_DB:-support_desk}"
-LOCAL="$REPO_ROOT/.local"
+LOCAL="${SUPPORT_DESK_LOCAL_DIR:-$REPO_ROOT/.local}"
 HTTP_PORT=8069
 UPDATE=0
 DB_HOST="${PGHOST:-}"
@@ -38,6 +45,7 @@ DB_PORT="${PGPORT:-}"
 DB_USER="${PGUSER:-}"
 DB_PASSWORD="${PGPASSWORD:-}"
 EXTRA=()
+SD_LANG="${SUPPORT_DESK_LANG:-}"
 
 port_in_use() {
     python3 -c 'import socket, sys
@@ -63,6 +71,12 @@ while [ "$#" -gt 0 ]; do
             esac
             shift
             ;;
+        --lang=*) SD_LANG="${1#*=}" ;;
+        --lang)
+            need_value "$@"
+            SD_LANG="$2"
+            shift
+            ;;
         --http-port=* | -p=*) HTTP_PORT="${1#*=}" ;;
         --http-port | -p)
             need_value "$@"
@@ -77,6 +91,11 @@ while [ "$#" -gt 0 ]; do
     esac
     shift
 done
+
+# Odoo's language codes: ll, ll_CC, ll_NNN, with an optional @script.
+if [ -n "$SD_LANG" ] && ! [[ "$SD_LANG" =~ ^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?(@[a-z]+)?$ ]]; then
+    die "--lang '$SD_LANG' is not a language code like it_IT"
+fi
 
 ADDONS_DIR="$(cache_dir)/addons-$(checkout_key)"
 mkdir -p "$LOCAL" "$LOCAL/data"
@@ -158,8 +177,13 @@ FINGERPRINT="$(source_fingerprint)"
 FINGERPRINT_FILE="$LOCAL/$DB.$(printf '%s' "$DB_HOST:$DB_PORT" | sha256sum | cut -c1-8).fingerprint"
 
 # --- database state -------------------------------------------------------------------------
-DB_STATE="$(SD_HOST="$DB_HOST" SD_PORT="$DB_PORT" SD_USER="$DB_USER" SD_PASSWORD="$DB_PASSWORD" \
-    SD_DB="$DB" SD_MODULE="$MODULE_NAME" python3 - <<'EOF'
+# Python with psycopg2 (Odoo's interpreter) on the database, parameters in SD_*.
+db_python() {
+    SD_HOST="$DB_HOST" SD_PORT="$DB_PORT" SD_USER="$DB_USER" SD_PASSWORD="$DB_PASSWORD" \
+        SD_DB="$DB" SD_MODULE="$MODULE_NAME" SD_LANG="$SD_LANG" "$ODOO_PY" -
+}
+
+DB_STATE="$(db_python <<'EOF'
 import os, sys
 import psycopg2
 
@@ -209,26 +233,92 @@ DB_ARGS=()
 [ -n "$DB_USER" ] && DB_ARGS+=(--db_user="$DB_USER")
 [ -n "$DB_PASSWORD" ] && DB_ARGS+=(--db_password="$DB_PASSWORD")
 
-ODOO_CMD=(
-    python3 -m odoo
+ODOO_BASE=(
+    "$ODOO_PY" -m odoo
     --config="$LOCAL/odoo.conf"
     -d "$DB"
     --db-filter="^${DB}\$"
-    "${MODULE_ARGS[@]}"
-    --addons-path="$ADDONS_DIR"
+    --addons-path="$(odoo_addons_path "$ADDONS_DIR")"
     --data-dir="$LOCAL/data"
-    --http-port="$HTTP_PORT"
     "${DB_ARGS[@]}"
-    "${EXTRA[@]}"
 )
 
 # Recorded up front: if the install/upgrade fails, run again with -u.
 [ "${#MODULE_ARGS[@]}" -gt 0 ] && printf '%s\n' "$FINGERPRINT" >"$FINGERPRINT_FILE"
 
+# --- language of the demo users (--lang) ---------------------------------------------------
+# The users' language can only be set once the database has the addon and the
+# language: install/upgrade (loading the language) in a first Odoo run, set
+# the language, then serve.
+if [ -n "$SD_LANG" ]; then
+    LANG_ACTIVE="$(db_python <<'EOF'
+import os
+import psycopg2
+
+params = {k: os.environ[f"SD_{k.upper()}"] for k in ("host", "port", "user", "password")}
+params = {k: v for k, v in params.items() if v}
+try:
+    with psycopg2.connect(dbname=os.environ["SD_DB"], **params) as conn, conn.cursor() as cr:
+        cr.execute("SELECT active FROM res_lang WHERE code = %s", [os.environ["SD_LANG"]])
+        row = cr.fetchone()
+        print("yes" if row and row[0] else "no")
+except psycopg2.Error:
+    print("no")
+EOF
+)"
+    if [ "${#MODULE_ARGS[@]}" -gt 0 ] || [ "$LANG_ACTIVE" != yes ]; then
+        log "loading language $SD_LANG${MODULE_ARGS[*]:+ (with ${MODULE_ARGS[*]})}"
+        "${ODOO_BASE[@]}" "${MODULE_ARGS[@]}" --load-language="$SD_LANG" --stop-after-init \
+            --no-http "${EXTRA[@]}" </dev/null \
+            || die "Odoo failed to install/upgrade $MODULE_NAME with language $SD_LANG"
+        MODULE_ARGS=()
+    fi
+    LANG_RESULT="$(db_python <<'EOF'
+import os
+import psycopg2
+
+params = {k: os.environ[f"SD_{k.upper()}"] for k in ("host", "port", "user", "password")}
+params = {k: v for k, v in params.items() if v}
+lang = os.environ["SD_LANG"]
+with psycopg2.connect(dbname=os.environ["SD_DB"], **params) as conn, conn.cursor() as cr:
+    cr.execute("SELECT 1 FROM res_lang WHERE code = %s AND active", [lang])
+    if not cr.fetchone():
+        print(f"error: Odoo has no language {lang}")
+        raise SystemExit(0)
+    # The users of the demo data (admin, demo, portal, ...): those with an
+    # XML id of base or of the addon, still active (not __system__, public).
+    # Odoo is not running: plain SQL on the partner, which holds the users' lang.
+    cr.execute(
+        '''
+        UPDATE res_partner p SET lang = %s
+          FROM res_users u
+          JOIN ir_model_data d
+            ON d.model = 'res.users' AND d.res_id = u.id AND d.module IN ('base', %s)
+         WHERE u.partner_id = p.id AND u.active
+     RETURNING u.login
+        ''',
+        [lang, os.environ["SD_MODULE"]],
+    )
+    print("ok: " + ", ".join(sorted(row[0] for row in cr.fetchall())))
+EOF
+)" || die "could not set language $SD_LANG on the demo users"
+    case "$LANG_RESULT" in
+        ok:*) log "language $SD_LANG set on users: ${LANG_RESULT#ok: }" ;;
+        *) die "${LANG_RESULT#error: } (is '$SD_LANG' a language Odoo knows?)" ;;
+    esac
+fi
+
+ODOO_CMD=(
+    "${ODOO_BASE[@]}"
+    "${MODULE_ARGS[@]}"
+    --http-port="$HTTP_PORT"
+    "${EXTRA[@]}"
+)
+
 cat <<EOF
 ==========================================================================
- Support Desk on Odoo 18.0:   http://localhost:$HTTP_PORT
- Login: admin   Password: admin          (database: $DB)
+ Support Desk on Odoo 18.0:   http://localhost:$HTTP_PORT   (database: $DB)
+ Back office: admin / admin (agent: demo / demo)    Portal: portal / portal
  Stop with Ctrl-C.
 ==========================================================================
 EOF

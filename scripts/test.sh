@@ -9,6 +9,7 @@
 #   SUPPORT_DESK_ADDON_DIR  addon directory to test (default: the checkout)
 #   SUPPORT_DESK_TEST_LOG   where to keep the Odoo log (default: .local/test.log)
 #   SUPPORT_DESK_TEST_TIMEOUT  seconds before the Odoo run is killed (default 2700)
+#   ODOO_PYTHON             interpreter that runs Odoo 18.0 (see scripts/_common.sh)
 #   PG_BINDIR, PG_OS_USER   see scripts/_common.sh
 #
 # The very last line printed is "N passed, N failed" (", N skipped" when
@@ -83,7 +84,7 @@ printf '[options]\n' >"$WORK/odoo.conf"   # keep ~/.odoorc out of the way
 HTTP_PORT="$(free_port)"
 
 ODOO_CMD=(
-    python3 -m odoo
+    "$ODOO_PY" -m odoo
     --config="$WORK/odoo.conf"
     -d "$DB"
     -i "$MODULE_NAME"
@@ -98,7 +99,7 @@ ODOO_CMD=(
     --max-cron-threads=0
     --http-interface=127.0.0.1
     --http-port="$HTTP_PORT"
-    --addons-path="$WORK/addons"
+    --addons-path="$(odoo_addons_path "$WORK/addons")"
     --data-dir="$WORK/data"
     --db_host=127.0.0.1
     --db_port="$PGPORT_T"
