@@ -2104,15 +2104,7 @@ class SupportTicket(models.Model):
                             "confirm_url": ticket._portal_web_confirm_url(),
                         },
                     ),
-                    "email_from": ticket._support_ack_email_from(),
-                    "email_to": ticket.email_from,
-                    "model": ticket._name,
-                    "res_id": ticket.id,
-                    "record_name": ticket.display_name,
-                    "message_type": "email_outgoing",
-                    "headers": repr(ticket._support_mail_headers()),
-                    "mail_server_id": ticket._support_get_mail_server().id,
-                    "auto_delete": True,
+                    **ticket._support_sender_mail_vals(),
                 }
                 for ticket in self
             ]
@@ -2237,19 +2229,27 @@ class SupportTicket(models.Model):
                     "body_html": QWeb.with_context(lang=lang or self.env.lang)._render(
                         "support_desk.ticket_ack_body", {"ticket": ticket}
                     ),
-                    "email_from": ticket._support_ack_email_from(),
-                    "email_to": ticket.email_from,
-                    # a reply to it lands on the ticket
-                    "model": ticket._name,
-                    "res_id": ticket.id,
-                    "record_name": ticket.display_name,
-                    "message_type": "email_outgoing",
-                    "headers": repr(ticket._support_mail_headers()),
-                    "mail_server_id": ticket._support_get_mail_server().id,
-                    "auto_delete": True,
+                    **ticket._support_sender_mail_vals(),
                 }
             )
         self.env["mail.mail"].sudo().create(mail_vals)
+
+    def _support_sender_mail_vals(self):
+        """What a mail to the ticket's sender (acknowledgement, confirmation
+        link) carries besides its subject and body."""
+        self.ensure_one()
+        return {
+            "email_from": self._support_ack_email_from(),
+            "email_to": self.email_from,
+            # a reply to it lands on the ticket
+            "model": self._name,
+            "res_id": self.id,
+            "record_name": self.display_name,
+            "message_type": "email_outgoing",
+            "headers": repr(self._support_mail_headers()),
+            "mail_server_id": self._support_get_mail_server().id,
+            "auto_delete": True,
+        }
 
     def _support_ack_email_from(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
 import imaplib
+import json
 import os
 import pwd
 import shutil
@@ -309,3 +310,44 @@ service imap-login {{
   }}
 }}
 """
+
+
+class JsonRpcMixin:
+    """JSON-RPC as the web client sends it, for served tests (HttpCase)."""
+
+    def _rpc_post(self, route, model, method, args=(), kwargs=None):
+        """The decoded answer: {"result": ...} or {"error": ...}."""
+        response = self.url_open(
+            route,
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": list(args),
+                        "kwargs": kwargs or {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        # Re-read what the server wrote, not this test's cache.
+        self.env.invalidate_all()
+        return response.json()
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        """``call_kw`` as ``user`` (a login or a user whose password is it)."""
+        login = user if isinstance(user, str) else user.login
+        self.authenticate(login, login)
+        return self._rpc_post("/web/dataset/call_kw", model, method, args, kwargs)
+
+    def assertRpcRefused(self, answer, error="odoo.exceptions.AccessError", message=""):
+        """The call was refused with `error`, whose message contains `message`."""
+        self.assertIn("error", answer, f"not refused: {answer.get('result')!r}")
+        data = answer["error"]["data"]
+        self.assertEqual(data["name"], error, data["message"])
+        self.assertIn(message or "", data["message"])

@@ -8,13 +8,13 @@ from pathlib import Path
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import SupportMailCommon
+from .common import JsonRpcMixin, SupportMailCommon
 from .test_mail_gateway import make_mail
 
 CORPUS = Path(__file__).parent / "fixtures" / "mail"
 
 
-class SupportMailSecurityCommon(HttpCase, SupportMailCommon):
+class SupportMailSecurityCommon(JsonRpcMixin, HttpCase, SupportMailCommon):
     """Customer B of another company, and helpers to attack over JSON-RPC."""
 
     @classmethod
@@ -31,32 +31,11 @@ class SupportMailSecurityCommon(HttpCase, SupportMailCommon):
         )
         cls.ticket_open.email_cc = "cc.person@acme.example"
 
-    def _rpc(self, model, method, args=(), kwargs=None, route="/web/dataset/call_kw"):
-        """A JSON-RPC call_kw as a browser makes it; the decoded answer."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "model": model,
-                "method": method,
-                "args": list(args),
-                "kwargs": kwargs or {},
-            },
-        }
-        response = self.url_open(
-            f"{route}/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        return response.json()
-
-    def assertRpcRefused(self, answer, error, message=None):
-        self.assertIn("error", answer, answer)
-        self.assertEqual(answer["error"]["data"]["name"], error)
-        if message:
-            self.assertIn(message, answer["error"]["data"]["message"])
+    def _call_kw(
+        self, model, method, args=(), kwargs=None, route="/web/dataset/call_kw"
+    ):
+        """``call_kw`` as the authenticated user (the route may be another)."""
+        return self._rpc_post(f"{route}/{model}/{method}", model, method, args, kwargs)
 
     def _state(self, ticket):
         """What a stranger's mail must not change on a ticket."""
@@ -91,7 +70,7 @@ class TestMailReferenceSecurity(SupportMailSecurityCommon):
 
     def _assert_b_cannot_read(self, ticket):
         self.authenticate("sd_portal_b", "sd_portal_b")
-        answer = self._rpc("support.ticket", "read", [[ticket.id], ["name"]])
+        answer = self._call_kw("support.ticket", "read", [[ticket.id], ["name"]])
         self.assertRpcRefused(answer, "odoo.exceptions.AccessError")
         response = self.url_open(f"/my/tickets/{ticket.id}", allow_redirects=False)
         self.assertNotEqual(response.status_code, 200)
@@ -286,7 +265,9 @@ class TestMailGatewayRpc(SupportMailSecurityCommon):
             self.authenticate(login, login)
             for model in ("mail.thread", "support.ticket"):
                 with self.subTest(login=login, model=model):
-                    answer = self._rpc(model, "message_process", [False, raw.decode()])
+                    answer = self._call_kw(
+                        model, "message_process", [False, raw.decode()]
+                    )
                     self.assertRpcRefused(
                         answer,
                         "odoo.exceptions.AccessError",
@@ -300,7 +281,7 @@ class TestMailGatewayRpc(SupportMailSecurityCommon):
     def test_mailgate_administrator_allowed(self):
         """The mailgate script calls message_process as an administrator."""
         self.authenticate("admin", "admin")
-        answer = self._rpc(
+        answer = self._call_kw(
             "mail.thread", "message_process", [False, make_mail().decode()]
         )
         self.assertIn("result", answer, answer)
@@ -323,7 +304,7 @@ class TestMailGatewayRpc(SupportMailSecurityCommon):
         ]
         for model, method, args in calls:
             with self.subTest(method=method, model=model):
-                answer = self._rpc(model, method, args)
+                answer = self._call_kw(model, method, args)
                 self.assertRpcRefused(
                     answer, "odoo.exceptions.AccessError", "cannot be called remotely"
                 )
@@ -347,7 +328,7 @@ class TestMailGatewayRpc(SupportMailSecurityCommon):
         }
         # call_kw on the employee's own ticket: the message is posted, the
         # description stays.
-        answer = self._rpc(
+        answer = self._call_kw(
             "support.ticket",
             "message_post",
             [[own.id]],
@@ -362,7 +343,7 @@ class TestMailGatewayRpc(SupportMailSecurityCommon):
         self.assertEqual(str(own.description), before_own["description"])
         # On a ticket the employee only follows: a follower may reply
         # (_mail_post_access), never rewrite the description.
-        answer = self._rpc(
+        answer = self._call_kw(
             "support.ticket",
             "message_post",
             [[shared.id]],
@@ -466,16 +447,18 @@ class TestMailDropRestore(SupportMailSecurityCommon):
         )
         self.assertEqual(len(attachment), 1)
         self.authenticate("sd_manager", "sd_manager")
-        answer = self._rpc("support.mail.drop", "read", [[drop.id], ["raw_mail"]])
+        answer = self._call_kw("support.mail.drop", "read", [[drop.id], ["raw_mail"]])
         self.assertEqual(base64.b64decode(answer["result"][0]["raw_mail"]), raw)
         for login in ("sd_agent", "sd_ticket_admin", "sd_employee", "sd_portal"):
             with self.subTest(login=login):
                 self.authenticate(login, login)
-                answer = self._rpc(
+                answer = self._call_kw(
                     "support.mail.drop", "read", [[drop.id], ["raw_mail"]]
                 )
                 self.assertRpcRefused(answer, "odoo.exceptions.AccessError")
-                answer = self._rpc("ir.attachment", "read", [attachment.ids, ["datas"]])
+                answer = self._call_kw(
+                    "ir.attachment", "read", [attachment.ids, ["datas"]]
+                )
                 self.assertRpcRefused(answer, "odoo.exceptions.AccessError")
                 response = self.url_open(
                     f"/web/content/support.mail.drop/{drop.id}/raw_mail"
@@ -491,13 +474,13 @@ class TestMailDropRestore(SupportMailSecurityCommon):
         self.assertEqual(drop.reason, "automated")
         # Agents may not restore.
         self.authenticate("sd_agent", "sd_agent")
-        answer = self._rpc("support.mail.drop", "action_restore", [[drop.id]])
+        answer = self._call_kw("support.mail.drop", "action_restore", [[drop.id]])
         self.assertRpcRefused(answer, "odoo.exceptions.AccessError")
         self.assertEqual(self.Ticket.search_count([]), count)
         self.assertFalse(drop.restored_ticket_id)
         # A manager restores it: a ticket with the body and the attachment.
         self.authenticate("sd_manager", "sd_manager")
-        answer = self._rpc("support.mail.drop", "action_restore", [[drop.id]])
+        answer = self._call_kw("support.mail.drop", "action_restore", [[drop.id]])
         self.assertIn("result", answer, answer)
         self.env.invalidate_all()
         ticket = drop.restored_ticket_id
@@ -512,7 +495,7 @@ class TestMailDropRestore(SupportMailSecurityCommon):
         self.assertFalse(message.subtype_id.internal)
         self.assertEqual(message.attachment_ids.mapped("name"), ["rack7.csv"])
         # Twice: refused, nothing more.
-        answer = self._rpc("support.mail.drop", "action_restore", [[drop.id]])
+        answer = self._call_kw("support.mail.drop", "action_restore", [[drop.id]])
         self.assertRpcRefused(answer, "odoo.exceptions.UserError", "already restored")
         self.assertEqual(self.Ticket.search_count([]), count + 1)
 
@@ -552,7 +535,7 @@ class TestMailDropRestore(SupportMailSecurityCommon):
         drop.raw_mail = False
         count = self.Ticket.search_count([])
         self.authenticate("sd_manager", "sd_manager")
-        answer = self._rpc("support.mail.drop", "action_restore", [[drop.id]])
+        answer = self._call_kw("support.mail.drop", "action_restore", [[drop.id]])
         self.assertRpcRefused(answer, "odoo.exceptions.UserError", "no raw mail")
         self.assertEqual(self.Ticket.search_count([]), count)
         self.assertFalse(drop.restored_ticket_id)

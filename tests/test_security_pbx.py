@@ -12,49 +12,12 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
-from .common import SupportDeskCommon
+from .common import JsonRpcMixin, SupportDeskCommon
 from .test_pbx import TOKEN, FakePbx, PbxCommon
 
 EVENT_URL = "/support_desk/pbx/event"
 
 _logger = logging.getLogger(__name__)
-
-
-class JsonRpcMixin:
-    """JSON-RPC through /web/dataset/call_kw, as the web client does."""
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        """The JSON-RPC answer: {"result": ...} or {"error": ...}."""
-        login = user if isinstance(user, str) else user.login
-        self.authenticate(login, login)
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": list(args),
-                        "kwargs": kwargs,
-                    },
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        # Re-read what the server wrote, not this test's cache.
-        self.env.invalidate_all()
-        return response.json()
-
-    def assertRpcRefused(self, answer, error="odoo.exceptions.AccessError", message=""):
-        """The call was refused with `error`, whose message contains `message`."""
-        self.assertIn("error", answer, f"not refused: {answer.get('result')!r}")
-        data = answer["error"]["data"]
-        self.assertEqual(data["name"], error, data["message"])
-        self.assertIn(message, data["message"])
 
 
 @tagged("post_install", "-at_install")

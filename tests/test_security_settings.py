@@ -4,8 +4,7 @@ attacked over JSON-RPC on a served instance."""
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import SupportDeskCommon
-from .test_security_pbx import JsonRpcMixin
+from .common import JsonRpcMixin, SupportDeskCommon
 from .test_tracking import TrackingCommon
 
 
