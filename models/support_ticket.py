@@ -53,6 +53,8 @@ PROTECTED_FIELDS = frozenset(
         "priority_sequence",
     }
 )
+# The next actions the form plans (support_desk.mail_activity_type_ticket_<kind>).
+ACTIVITY_KINDS = ("meeting", "call", "task", "document")
 # What anybody may give on creation: the channels a person opens a ticket on.
 USER_CHANNELS = ("manual", "phone")
 # Characters that break mail headers and PostgreSQL (NUL) in one-line texts.
@@ -1716,6 +1718,8 @@ class SupportTicket(models.Model):
         document)."""
         self.ensure_one()
         kind = self.env.context.get("support_activity_kind", "task")
+        if kind not in ACTIVITY_KINDS:
+            raise UserError(self.env._("Unknown kind of action: %s.", kind))
         activity_type = self.env.ref(
             f"support_desk.mail_activity_type_ticket_{kind}", raise_if_not_found=False
         )

@@ -143,6 +143,12 @@ class TestNextAction(WorkspaceCommon):
         )
         scheduler.action_schedule_activities()
         self.assertEqual(ticket.activity_ids.summary, "Call back")
+        # The kind comes from the caller's context: anything else is refused.
+        for kind in ("fax", "call.x", ""):
+            with self.assertRaisesRegex(UserError, "Unknown kind of action"):
+                ticket.with_context(
+                    support_activity_kind=kind
+                ).action_support_schedule_activity()
         self.assertEqual(ticket.state, "in_progress")
 
 
