@@ -35,7 +35,10 @@ class TestPortalSecurity(SupportPortalCommon):
             self.assertEqual(response.status_code, 403, action)
         self.assertNotEqual(self.ticket_b.state, "done")
         self.env.invalidate_all()
-        texts = [html2plaintext(body or "") for body in self.ticket_b.message_ids.mapped("body")]
+        texts = [
+            html2plaintext(body or "")
+            for body in self.ticket_b.message_ids.mapped("body")
+        ]
         self.assertFalse([text for text in texts if "hijack" in text], texts)
         self.assertFalse(
             self.env["mail.message"].search_count(
