@@ -34,3 +34,6 @@ from . import test_calendar
 from . import test_import_export
 from . import test_access_fields
 from . import test_security_mail
+from . import test_portal_attachment
+from . import test_notification_roles
+from . import test_reporting_access

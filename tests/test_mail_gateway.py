@@ -317,7 +317,30 @@ class TestMailStorm(SupportMailCommon):
     def test_storm_without_headers(self):
         # An auto-reply that looks like a person: the agent is told of each
         # reply until the sender's hourly limit, the customer never.
+        limit = self.company.support_mail_rate_limit
+        self.assertGreater(limit, 0)
+        before = self.ticket_open.message_ids
         sent = self._storm({})
-        self.assertLessEqual(sent, self.company.support_mail_rate_limit)
-        recipients = self.env["mail.mail"].search([], order="id desc", limit=sent)
-        self.assertNotIn(self.customer_contact, recipients.recipient_ids)
+        replies = self.ticket_open.message_ids - before
+        # The first `limit` replies are kept as the customer's public replies...
+        self.assertEqual(len(replies), limit)
+        self.assertEqual(set(replies.mapped("message_type")), {"email"})
+        self.assertEqual(replies.author_id, self.customer_contact)
+        self.assertFalse(any(replies.mapped("is_internal")))
+        # ... the rest is dropped and logged, nothing more is mailed.
+        self.assertEqual(
+            self.env["support.mail.drop"].search_count([("reason", "=", "rate_limit")]),
+            100 - limit,
+        )
+        # The agent is told of each kept reply by mail, the customer never.
+        notifications = self.env["mail.notification"].search(
+            [("mail_message_id", "in", replies.ids)]
+        )
+        for reply in replies:
+            told = notifications.filtered(lambda n, r=reply: n.mail_message_id == r)
+            self.assertEqual(told.res_partner_id, self.agent.partner_id, reply.body)
+            self.assertEqual(told.notification_type, "email")
+        self.assertNotIn(self.customer_contact, notifications.res_partner_id)
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", replies.ids)])
+        self.assertEqual(sent, len(mails))
+        self.assertNotIn(self.customer_contact, mails.recipient_ids)

@@ -1,7 +1,10 @@
 import json
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -305,18 +308,31 @@ class TestPbxEndpoint(PbxCommon, HttpCase):
         self.assertEqual(call.partner_id, self.caller, "the contact, not the company")
         self.assertEqual(call.external_number, "+390212345678")
         self.assertEqual(call.user_id, self.agent)
-        self._event("answer")
-        self._event("answer")
+        # The events carry no time: the server stamps them on arrival.
+        with freeze_time("2026-11-18 10:00:00"):
+            self._event("answer")
+        with freeze_time("2026-11-18 10:01:00"):
+            self._event("answer")
         self.assertEqual(call.state, "answered")
-        answered = call.date_answer
-        self._event("hangup", cause="normal")
-        self._event("hangup", cause="normal")
+        self.assertEqual(call.date_answer, datetime(2026, 11, 18, 10, 0, 0))
+        with freeze_time("2026-11-18 10:02:30"):
+            self._event("hangup", cause="normal")
+        with freeze_time("2026-11-18 10:05:00"):
+            self._event("hangup", cause="normal")
         self.assertEqual(call.state, "ended")
         self.assertEqual(
-            call.date_answer, answered, "a repeated answer changes nothing"
+            call.date_answer,
+            datetime(2026, 11, 18, 10, 0, 0),
+            "a repeated answer changes nothing",
+        )
+        self.assertEqual(
+            call.date_end,
+            datetime(2026, 11, 18, 10, 2, 30),
+            "a repeated hangup changes nothing",
         )
         self.assertEqual(call.cause, "normal")
-        self.assertGreaterEqual(call.duration, 0)
+        # from the first answer to the first hangup: 2 min 30 s
+        self.assertAlmostEqual(call.duration, 2.5)
 
     def test_events_out_of_order(self):
         self._event("hangup", call_id="late", to="0299")
@@ -348,6 +364,28 @@ class TestPbxEndpoint(PbxCommon, HttpCase):
         self.assertFalse(self._popups(self.other_agent))
         self._event("hangup")
         self.assertEqual(len(self._popups(self.agent)), 1, "no popup on hangup")
+
+    def test_popup_on_answer_goes_to_the_answering_agent_only(self):
+        self._event("newCall", extensions=["201", "202"])
+        self.assertEqual(len(self._popups(self.agent)), 1)
+        self.assertEqual(len(self._popups(self.other_agent)), 1)
+        # 202 picks up: the caller's card opens again in that browser only.
+        self._event("answer", extension="202")
+        popups = self._popups(self.other_agent)
+        self.assertEqual(len(popups), 2, "a popup on answer")
+        payload = json.loads(popups.sorted("id")[-1].message)["payload"]
+        call = self.env["support.pbx.call"].search([("call_uid", "=", "c-1")])
+        self.assertEqual(payload["call_id"], call.id)
+        self.assertEqual(payload["partner_name"], "Pia Caller")
+        self.assertEqual([t["id"] for t in payload["tickets"]], self.ticket.ids)
+        self.assertEqual(len(self._popups(self.agent)), 1, "not to the agent who rang")
+        # nobody else's channel got it either
+        self.assertEqual(
+            self.env["bus.bus"].search_count(
+                [("message", "like", "support_desk.pbx_call")]
+            ),
+            3,
+        )
 
     def test_new_ticket_from_call_links_it(self):
         _status, body = self._event("newCall", extension="201")

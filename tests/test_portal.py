@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from lxml import html
 
 from odoo import fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -126,16 +128,155 @@ class TestPortal(SupportPortalCommon):
         self.assertNotIn(self.ticket_a2.number, response.text)
         response = self.url_open("/my/tickets")
         self.assertNotIn(self.ticket_a.number, response.text)
+
+    def _list_tickets(self):
+        """Enough tickets for two pages, each sort key in a different order."""
+        self.customer.support_portal_company_visible = True
+        Ticket = self.env["support.ticket"]
+        priorities = [
+            self.env.ref(f"support_desk.support_priority_{level}")
+            for level in ("low", "medium", "high")
+        ]
+        types = [self.type_default, self.type_routed, Ticket.type_id]
+        stages = [
+            self.env.ref(f"support_desk.support_stage_{stage}")
+            for stage in ("new", "in_progress", "on_hold", "done")
+        ]
+        partners = [self.portal_a.partner_id, self.portal_a2.partner_id]
+        Ticket.create(
+            [
+                {
+                    "name": f"Case {(index * 7) % 22:02d}",
+                    "partner_id": partners[index % 2].id,
+                    "priority_id": priorities[index % 3].id,
+                    "type_id": types[index % 3].id,
+                    "stage_id": stages[index % 4].id,
+                }
+                for index in range(22)
+            ]
+        )
+        self.ticket_a.priority_id = priorities[1]
+        self.ticket_a2.priority_id = priorities[2]
+        tickets = Ticket.search([("partner_id", "child_of", self.customer.id)])
+        self.assertEqual(len(tickets), 24)
+        # Distinct creation and update dates, in orders of their own.
+        for index, ticket in enumerate(tickets):
+            self.env.cr.execute(
+                "UPDATE support_ticket SET create_date = %s, write_date = %s "
+                "WHERE id = %s",
+                [
+                    datetime(2026, 1, 1) + timedelta(hours=(index * 5) % 24),
+                    datetime(2026, 2, 1) + timedelta(hours=(index * 11) % 24),
+                    ticket.id,
+                ],
+            )
+        self.env.invalidate_all()
+        return tickets
+
+    @staticmethod
+    def _expected_order(tickets, groupby, sortby):
+        """The list's order, worked out here: group first, then the sort."""
+
+        def m2o(record):
+            # PostgreSQL sorts missing values last in ascending order.
+            return (not record, record.sequence if record else 0, record.id)
+
+        def m2o_type(record):
+            return (not record, *((record.sequence, record.name) if record else ()))
+
+        # Stable sorts, from the least significant key: id desc breaks ties.
+        result = tickets.sorted("id", reverse=True)
+        sort_keys = {
+            "date": (lambda t: t.create_date, True),
+            "number": (lambda t: t.number, True),
+            "name": (lambda t: t.name, False),
+            "priority": (lambda t: t.priority_sequence, True),
+            "update": (lambda t: t.write_date, True),
+        }
+        key, reverse = sort_keys.get(sortby, sort_keys["date"])
+        result = result.sorted(key, reverse=reverse)
+        group_keys = {
+            "state": lambda t: t.state,
+            "type": lambda t: (*m2o_type(t.type_id), t.type_id.id),
+            "priority": lambda t: m2o(t.priority_id),
+        }
+        if groupby in group_keys:
+            result = result.sorted(group_keys[groupby])
+        return result
+
+    def _group_label(self, ticket, groupby):
+        if groupby == "state":
+            states = dict(ticket._fields["state"]._description_selection(ticket.env))
+            return states[ticket.state]
+        if groupby == "type":
+            return ticket.type_id.name or "No Type"
+        return ticket.priority_id.name or "No Priority"
+
+    def _rendered_groups(self, response):
+        """[(header, count, [numbers])] of the rendered list, as shown."""
+        self.assertEqual(response.status_code, 200)
+        document = html.fromstring(response.content)
+        groups = []
+        for body in document.xpath("//tbody[tr[contains(@class, 'ticket_row')]]"):
+            header = body.xpath("./tr[contains(@class, 'table-light')]/th")
+            label = count = None
+            if header:
+                badge = header[0].xpath(".//span[contains(@class, 'badge')]")[0]
+                count = int(badge.text_content())
+                badge.drop_tree()
+                label = " ".join(header[0].text_content().split())
+            numbers = [
+                link.text_content().strip()
+                for link in body.xpath("./tr[contains(@class, 'ticket_row')]/td[1]/a")
+            ]
+            groups.append((label, count, numbers))
+        return groups
+
+    def _expected_groups(self, tickets, groupby):
+        if groupby not in ("state", "type", "priority"):
+            return [(None, None, tickets.mapped("number"))] if tickets else []
+        groups = []
+        for ticket in tickets:
+            label = self._group_label(ticket, groupby)
+            if groups and groups[-1][0] == label:
+                groups[-1][2].append(ticket.number)
+            else:
+                groups.append((label, None, [ticket.number]))
+        return [(label, len(numbers), numbers) for label, __, numbers in groups]
+
+    def test_list_groups_and_order(self):
+        tickets = self._list_tickets()
+        self._login(self.portal_a)
         for groupby in ("state", "type", "priority", "none", "bogus"):
             for sortby in ("date", "number", "name", "priority", "update", "bogus"):
                 response = self.url_open(
                     f"/my/tickets?filterby=all&groupby={groupby}&sortby={sortby}"
                     f"&priority_id=abc"
                 )
-                self.assertEqual(response.status_code, 200, (groupby, sortby))
-                self.assertIn(self.ticket_a.number, response.text)
-        response = self.url_open("/my/tickets/page/2")
-        self.assertEqual(response.status_code, 200)
+                expected = self._expected_order(tickets, groupby, sortby)
+                self.assertEqual(
+                    self._rendered_groups(response),
+                    self._expected_groups(expected[:20], groupby),
+                    (groupby, sortby),
+                )
+
+    def test_list_second_page(self):
+        tickets = self._list_tickets()
+        self._login(self.portal_a)
+        for groupby, sortby in (("none", "name"), ("priority", "number")):
+            expected = self._expected_order(tickets, groupby, sortby)
+            query = f"?filterby=all&groupby={groupby}&sortby={sortby}"
+            first = self.url_open(f"/my/tickets{query}")
+            second = self.url_open(f"/my/tickets/page/2{query}")
+            self.assertEqual(
+                self._rendered_groups(first),
+                self._expected_groups(expected[:20], groupby),
+            )
+            # The next slice in the same order: nothing skipped, nothing twice.
+            self.assertEqual(
+                self._rendered_groups(second),
+                self._expected_groups(expected[20:], groupby),
+            )
 
     def test_detail_hides_internal_notes(self):
         self.ticket_a.message_post(

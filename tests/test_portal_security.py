@@ -1,5 +1,5 @@
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import html2plaintext, mute_logger
 
 from .test_portal import SupportPortalCommon
 
@@ -34,7 +34,21 @@ class TestPortalSecurity(SupportPortalCommon):
             response = self._post(f"{url}/{action}", {"message": "hijack"})
             self.assertEqual(response.status_code, 403, action)
         self.assertNotEqual(self.ticket_b.state, "done")
-        self.assertNotIn("hijack", self.ticket_b.message_ids.mapped("body"))
+        self.env.invalidate_all()
+        texts = [
+            html2plaintext(body or "")
+            for body in self.ticket_b.message_ids.mapped("body")
+        ]
+        self.assertFalse([text for text in texts if "hijack" in text], texts)
+        self.assertFalse(
+            self.env["mail.message"].search_count(
+                [
+                    ("model", "=", "support.ticket"),
+                    ("res_id", "=", self.ticket_b.id),
+                    ("body", "ilike", "hijack"),
+                ]
+            )
+        )
         # Company-wide visibility never crosses customers.
         self.customer.support_portal_company_visible = True
         self.assertEqual(self.url_open(url).status_code, 403)
