@@ -113,9 +113,11 @@ class TestCreationQueueConcurrency(TransactionCase):
 
     def _run_worker(self, cr, limit):
         self._no_wait(cr)
-        return self._env(cr)["support.ticket"]._cron_process_creation_queue(
-            limit=limit
-        ).ids
+        return (
+            self._env(cr)["support.ticket"]
+            ._cron_process_creation_queue(limit=limit)
+            .ids
+        )
 
     def test_two_workers_each_ticket_once(self):
         ids, admin_partner_id = self._setup_queue()
@@ -164,8 +166,10 @@ class TestCreationQueueConcurrency(TransactionCase):
                 )
                 # (the assignee's "you have been assigned" is another one)
                 notices = messages.filtered(
-                    lambda m: m.message_type == "user_notification"
-                    and m.subject.startswith("New ticket")
+                    lambda m: (
+                        m.message_type == "user_notification"
+                        and m.subject.startswith("New ticket")
+                    )
                 )
                 self.assertEqual(len(notices), 1, f"{ticket.number}: one notice")
                 self.assertEqual(notices.partner_ids.ids, [admin_partner_id])
