@@ -13,9 +13,12 @@
 #   PG_BINDIR, PG_OS_USER   see scripts/_common.sh
 #
 # The very last line printed is "N passed, N failed" (", N skipped" when
-# some tests were skipped). Exit status is non-zero when Odoo failed, the
-# results line is missing, a test failed/errored/was skipped, no test ran,
-# any ERROR/CRITICAL line was logged, or the module is not installed.
+# some tests were skipped). The counts are Odoo's own (its test report, written
+# to a file when the run ends), not read from the log: a log level or handler
+# given in the extra options cannot hide a skip or a failure. Exit status is
+# non-zero when Odoo failed, its results are missing, a test failed/errored/was
+# skipped, no test ran, any ERROR/CRITICAL line was logged, or the module is not
+# installed.
 set -uo pipefail
 
 # shellcheck source=scripts/_common.sh
@@ -83,8 +86,37 @@ mkdir -p "$WORK/data"
 printf '[options]\n' >"$WORK/odoo.conf"   # keep ~/.odoorc out of the way
 HTTP_PORT="$(free_port)"
 
+# Odoo's final line ("F failed, E error(s) of N tests") leaves out skips and
+# only the log tells them, one line each: run Odoo's command line (as
+# `-m odoo` does) with preload_registries wrapped to write each database's
+# test report ("tests failures errors skipped") to $RESULTS once it has run.
+RESULTS="$WORK/results"
+# shellcheck disable=SC2016
+ODOO_MAIN='
+import os
+import odoo.service.server as server
+from odoo.cli.command import main
+from odoo.modules.registry import Registry
+
+preload_registries = server.preload_registries
+
+def preload_and_report(dbnames):
+    rc = preload_registries(dbnames)
+    with open(os.environ["SUPPORT_DESK_TEST_RESULTS"], "w") as results:
+        for db in dbnames or []:
+            if db in Registry.registries:
+                report = Registry.registries[db]._assertion_report
+                results.write(
+                    f"{report.testsRun} {report.failures_count} "
+                    f"{report.errors_count} {report.skipped}\n"
+                )
+    return rc
+
+server.preload_registries = preload_and_report
+main()
+'
 ODOO_CMD=(
-    "$ODOO_PY" -m odoo
+    "$ODOO_PY" -c "$ODOO_MAIN"
     --config="$WORK/odoo.conf"
     -d "$DB"
     -i "$MODULE_NAME"
@@ -107,7 +139,7 @@ ODOO_CMD=(
     "$@"
 )
 
-echo "Running: ${ODOO_CMD[*]}"
+echo "Running: $ODOO_PY -m odoo ${ODOO_CMD[*]:3} (with its test report kept)"
 echo "Odoo log: $LOG"
 START=$(date +%s)
 TIMEOUT="${SUPPORT_DESK_TEST_TIMEOUT:-2700}"
@@ -115,7 +147,7 @@ TIMEOUT="${SUPPORT_DESK_TEST_TIMEOUT:-2700}"
 # Ctrl-C/TERM reach the traps at once; they TERM `timeout`, which passes the
 # signal to its whole process group (Odoo and its Chromium) for a clean stop.
 : >"$LOG"
-PYTHONUNBUFFERED=1 timeout --kill-after=30 "$TIMEOUT" "${ODOO_CMD[@]}" </dev/null >"$LOG" 2>&1 &
+SUPPORT_DESK_TEST_RESULTS="$RESULTS" PYTHONUNBUFFERED=1 timeout --kill-after=30 "$TIMEOUT" "${ODOO_CMD[@]}" </dev/null >"$LOG" 2>&1 &
 ODOO_PID=$!
 tail -n +1 -f --pid="$ODOO_PID" "$LOG" &
 TAIL_PID=$!
@@ -137,6 +169,10 @@ if [ -n "$INTERRUPTED" ]; then
 fi
 ELAPSED=$(( $(date +%s) - START ))
 
+# Odoo's test report, read before $WORK goes away: "N F E S" (one database).
+REPORT=""
+[ -s "$RESULTS" ] && REPORT="$(head -n 1 "$RESULTS")"
+
 # Module state, asked before the cluster goes away.
 MODULE_STATE="$(as_pg_user "$(pg_bindir)/psql" -X -q -t -A -h "$PGSOCK_DIR" -p "$PGPORT_T" \
     -U "$PG_SUPERUSER" -d "$DB" \
@@ -145,16 +181,19 @@ MODULE_STATE="$(as_pg_user "$(pg_bindir)/psql" -X -q -t -A -h "$PGSOCK_DIR" -p "
 cleanup
 trap - EXIT INT TERM
 
-# --- parse Odoo's own results ------------------------------------------------------
-# "<F> failed, <E> error(s) of <N> tests when loading database '<db>'"
+# --- Odoo's own results ----------------------------------------------------------
+# Counts from its test report; its results line and the skip lines are shown
+# when the log level let them through, never counted.
 RESULT_LINE="$(grep -E '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$LOG" | tail -n 1)"
 LOGLINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,]+ [0-9]+'
-SKIPPED=$(grep -cE "$LOGLINE_RE INFO [^ ]+ [^ ]+: skipped " "$LOG")
+SKIP_LINE_RE="$LOGLINE_RE INFO [^ ]+ [^ ]+: skipped "
 ERROR_LINES=$(grep -cE "$LOGLINE_RE (ERROR|CRITICAL) " "$LOG")
 
-F=0; E=0; N=0
-if [ -n "$RESULT_LINE" ]; then
-    read -r F E N < <(sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests when loading database.*/\1 \2 \3/' <<<"$RESULT_LINE")
+N=0; F=0; E=0; SKIPPED=0
+if [[ "$REPORT" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+    read -r N F E SKIPPED <<<"$REPORT"
+else
+    REPORT=""
 fi
 FAILED=$((F + E))
 PASSED=$((N - F - E - SKIPPED))
@@ -166,19 +205,23 @@ if [ "$ODOO_RC" -eq 124 ] || [ "$ODOO_RC" -eq 137 ]; then
 elif [ "$ODOO_RC" -ne 0 ]; then
     REASONS+=("Odoo exited with status $ODOO_RC")
 fi
-if [ -z "$RESULT_LINE" ]; then
-    REASONS+=("Odoo's test results line is missing (did the module fail to install?)")
+if [ -z "$REPORT" ]; then
+    REASONS+=("Odoo's test results are missing (did the module fail to install?)")
 elif [ "$N" -eq 0 ]; then
     REASONS+=("no tests ran")
 fi
 [ "$FAILED" -gt 0 ] && REASONS+=("$F test(s) failed and $E test(s) errored")
-[ "$SKIPPED" -gt 0 ] && REASONS+=("$SKIPPED test(s) skipped (a skipped test counts as a failure): $(grep -E "$LOGLINE_RE INFO [^ ]+ [^ ]+: skipped " "$LOG" | sed -E 's/.*: skipped //' | head -n 3 | paste -sd';' -)")
+if [ "$SKIPPED" -gt 0 ]; then
+    SKIP_REASONS="$(grep -E "$SKIP_LINE_RE" "$LOG" | sed -E 's/.*: skipped //' | head -n 3 | paste -sd';' -)"
+    REASONS+=("$SKIPPED test(s) skipped (a skipped test counts as a failure): ${SKIP_REASONS:-the log level hid which}")
+fi
 [ "$ERROR_LINES" -gt 0 ] && REASONS+=("$ERROR_LINES ERROR/CRITICAL line(s) in the log")
 [ "$MODULE_STATE" != installed ] && REASONS+=("module $MODULE_NAME is in state '${MODULE_STATE:-absent}', not 'installed'")
 
 echo "--------------------------------------------------------------------------"
 echo "Odoo exit status: $ODOO_RC; module state: ${MODULE_STATE:-absent}; ${ELAPSED}s; log: $LOG"
 [ -n "$RESULT_LINE" ] && echo "Odoo: ${RESULT_LINE#*: }"
+[ -n "$REPORT" ] && echo "Odoo's report: $N tests, $F failed, $E error(s), $SKIPPED skipped"
 if [ "$ERROR_LINES" -gt 0 ]; then
     echo "ERROR/CRITICAL lines:"
     grep -E "$LOGLINE_RE (ERROR|CRITICAL) " "$LOG" | head -n 20 | cut -c1-300
