@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext
 
+from odoo.addons.base.models.ir_qweb import QWebException
+
 from .common import SupportDeskCommon
 
 SHEET = "support_desk.action_report_support_ticket"
@@ -132,9 +134,14 @@ class TestTicketReportPdf(HttpCase, TicketReportCommon):
         self.ticket.partner_contact_id = self.portal_user.partner_id
         ticket = self.ticket.with_user(self.portal_user)
         ticket.check_access("read")
-        # The sheet reads no internal-only field for them: they print it as
-        # themselves, with the rules that let them read the ticket.
-        text = self._pdf_text(self.portal_user)
+        # Customers read the sheet's configuration (team, type, priority...)
+        # only through the portal: refused to them directly...
+        with self.assertRaises(QWebException) as refused:
+            self._pdf_text(self.portal_user)
+        self.assertIsInstance(refused.exception.__cause__, AccessError)
+        # ...printed as Odoo's portal prints a document (CustomerPortal.
+        # _show_report): sudo once the read access is checked, still as them.
+        text = self._pdf_text(self.portal_user, sudo=True)
         self.assertIn(self.ticket.number, text)
         self.assertIn("Printer jams on page two", text)
         self.assertIn("We replaced the roller.", text)
