@@ -1068,8 +1068,18 @@ class SupportTicket(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
+        # A copy is a new ticket: the desk's own fields start afresh (channel
+        # manual, the copier as opener...), unless the caller names them.
+        given = set(default or ())
         return [
-            dict(vals, name=self.env._("%s (copy)", ticket.name))
+            dict(
+                {
+                    fname: value
+                    for fname, value in vals.items()
+                    if fname not in PROTECTED_FIELDS or fname in given
+                },
+                name=self.env._("%s (copy)", ticket.name),
+            )
             for ticket, vals in zip(self, vals_list, strict=True)
         ]
 

@@ -58,6 +58,20 @@ class TestTicket(SupportDeskCommon):
         self.assertNotEqual(copy.number, ticket.number)
         self.assertEqual(copy.name, f"{ticket.name} (copy)")
 
+    def test_agent_copies_a_mail_ticket(self):
+        """The desk's own fields are not the copier's to set: they start afresh."""
+        server = self.env["ir.mail_server"].create(
+            {"name": "Desk", "smtp_host": "localhost"}
+        )
+        ticket = self._create_ticket(
+            team_id=self.team_a.id, channel="email", mail_server_id=server.id
+        )
+        copy = ticket.with_user(self.agent).copy()
+        self.assertEqual(copy.channel, "manual")
+        self.assertEqual(copy.opened_by_id, self.agent)
+        self.assertFalse(copy.mail_server_id)
+        self.assertEqual(copy.partner_id, ticket.partner_id)
+
     def test_defaults(self):
         ticket = (
             self.env["support.ticket"]
