@@ -77,3 +77,6 @@ class ResConfigSettings(models.TransientModel):
     support_calendar_date_field = fields.Selection(
         related="company_id.support_calendar_date_field", readonly=False
     )
+    support_project_id = fields.Many2one(
+        related="company_id.support_project_id", readonly=False
+    )

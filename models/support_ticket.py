@@ -1349,9 +1349,15 @@ class SupportTicket(models.Model):
         )
 
     def _get_tracking_project(self):
-        """Project of the time tracked on the ticket: contract, ticket, team."""
+        """Project of the time tracked on the ticket: contract, ticket, team,
+        else the company's default support project."""
         self.ensure_one()
-        return self.contract_id.project_id or self.project_id or self.team_id.project_id
+        return (
+            self.contract_id.project_id
+            or self.project_id
+            or self.team_id.project_id
+            or self.company_id._support_default_project()
+        )
 
     def _start_progress_on_tracking(self):
         """Logging time on a new ticket puts it in progress."""

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from .common import SupportDeskCommon
@@ -76,10 +76,26 @@ class TestTracking(TrackingCommon):
         ticket_new.contract_id = contract
         self.assertEqual(ticket_new._get_tracking_project(), contract_project)
 
-    def test_no_project_is_a_clear_error(self):
-        ticket = self._create_ticket()
-        with self.assertRaises(UserError):
-            self._track(ticket, 1)
+    def test_no_project_uses_the_company_default(self):
+        """Contract, ticket and team name no project: the company's default
+        support project, made once, takes the time (tracking needs no set-up)."""
+        self.assertFalse(self.company.support_project_id)
+        first = self._track(self._create_ticket(), 1, user=self.agent)
+        project = self.company.support_project_id
+        self.assertTrue(project.allow_timesheets)
+        self.assertEqual(first.project_id, project)
+        second = self._track(self._create_ticket(), 2)
+        self.assertEqual(second.project_id, project, "made once")
+        self.assertEqual(
+            self.env["project.project"].search_count([("name", "=", project.name)]),
+            1,
+        )
+        # a company's own choice wins, and a team's project still comes first
+        chosen = self.env["project.project"].create({"name": "Desk hours"})
+        self.company.support_project_id = chosen
+        self.assertEqual(self._track(self._create_ticket(), 1).project_id, chosen)
+        teamed = self._create_ticket(team_id=self.team_a.id)
+        self.assertEqual(self._track(teamed, 1).project_id, self.project_a)
 
     def test_first_tracking_moves_new_ticket_in_progress(self):
         ticket = self._create_ticket(team_id=self.team_a.id)
