@@ -57,6 +57,13 @@ class SupportTeam(models.Model):
         "portal for this team.",
     )
     ticket_ids = fields.One2many("support.ticket", "team_id", string="Tickets")
+    sla_policy_id = fields.Many2one(
+        "support.sla.policy",
+        string="Default SLA Policy",
+        check_company=True,
+        help="The targets of the team's tickets whose customer has no contract "
+        "(a contract's own policy wins).",
+    )
     project_id = fields.Many2one(
         "project.project",
         string="Tracking Project",

@@ -338,7 +338,11 @@ class SupportTicket(models.Model):
         groups="base.group_user",
     )
     sla_policy_id = fields.Many2one(
-        related="contract_id.sla_policy_id", groups="base.group_user"
+        "support.sla.policy",
+        string="SLA Policy",
+        compute="_compute_sla_policy_id",
+        groups="base.group_user",
+        help="The contract's policy, else the team's default one.",
     )
     sla_line_ids = fields.One2many(
         "support.ticket.sla", "ticket_id", string="SLA", groups="base.group_user"
@@ -650,6 +654,16 @@ class SupportTicket(models.Model):
         for ticket in self:
             if ticket.type_id.team_id:
                 ticket.team_id = ticket.type_id.team_id
+
+    @api.depends("contract_id.sla_policy_id", "team_id.sla_policy_id")
+    def _compute_sla_policy_id(self):
+        for ticket in self:
+            ticket.sla_policy_id = ticket._support_sla_policy()
+
+    def _support_sla_policy(self):
+        """The SLA of the ticket: its contract's policy, else its team's."""
+        self.ensure_one()
+        return self.contract_id.sla_policy_id or self.team_id.sla_policy_id
 
     @api.depends("team_id")
     def _compute_priority_id(self):
@@ -1052,6 +1066,7 @@ class SupportTicket(models.Model):
             "contract_id",
             "partner_id",
             "final_partner_id",
+            "team_id",
         } & vals.keys():
             self._sla_apply()
         if TICKET_SYNC_FIELDS & vals.keys():
@@ -1523,7 +1538,7 @@ class SupportTicket(models.Model):
         for ticket in self.sudo():
             if ticket.state in CLOSED_STATES:
                 continue
-            policy = ticket.contract_id.sla_policy_id
+            policy = ticket._support_sla_policy()
             policy_line = (
                 policy._get_line_for_priority(ticket.priority_id)
                 if policy and ticket.priority_id

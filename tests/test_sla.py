@@ -362,6 +362,29 @@ class TestSlaTargets(SupportSlaCommon):
 
 @tagged("post_install", "-at_install")
 class TestSlaConfiguration(SupportSlaCommon):
+    def test_team_default_policy_without_contract(self):
+        """A customer with no contract still gets targets: the team's policy."""
+        ticket = self._ticket_at(
+            rome("2026-11-18 10:00"), partner_id=self.other_customer.id
+        )
+        self.assertFalse(ticket.contract_id)
+        self.assertFalse(ticket.sla_line_ids, "no contract, no team policy: no SLA")
+        self.team_a.sla_policy_id = self.policy
+        other = self._ticket_at(
+            rome("2026-11-18 10:00"), partner_id=self.other_customer.id
+        )
+        self.assertEqual(other.sla_policy_id, self.policy)
+        self.assertEqual(
+            set(other.sla_line_ids.mapped("target")), {"first_response", "resolution"}
+        )
+        # moving the first ticket to that team plans it, moving away drops it
+        with freeze_time(rome("2026-11-18 11:00")):
+            ticket.team_id = self.team_a
+        self.assertTrue(ticket.sla_line_ids)
+        with freeze_time(rome("2026-11-18 11:30")):
+            ticket.team_id = self.team_b
+        self.assertFalse(ticket.sla_line_ids.filtered(lambda s: s.status == "ongoing"))
+
     def test_bad_policy_input(self):
         with self.assertRaises(ValidationError) as caught:
             self.env["support.sla.policy"].create(
