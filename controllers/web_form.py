@@ -165,8 +165,10 @@ class SupportWebForm(http.Controller):
                 ),
                 author_id=request.env.ref("base.partner_root").id,
             )
-            ticket._portal_send_web_confirmation()
-        else:
+            if not ticket._support_is_blacklisted(email, "notify"):
+                ticket._portal_send_web_confirmation()
+        elif ticket._support_may_acknowledge():
+            # The same settings as every acknowledgement (Settings > Helpdesk).
             template = request.env.ref(
                 "support_desk.mail_template_ticket_web_ack", raise_if_not_found=False
             )

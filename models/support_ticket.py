@@ -2243,13 +2243,7 @@ class SupportTicket(models.Model):
     def _support_send_acknowledgement(self):
         """Acknowledge new tickets from outside to their sender, with a portal link."""
         tickets = self.filtered(
-            lambda t: (
-                t.channel in ACK_CHANNELS
-                and t.support_notify
-                and t.email_from
-                and t.company_id.support_notify_on_open
-                and not t._support_is_blacklisted(t.email_from, "ack")
-            )
+            lambda t: t.channel in ACK_CHANNELS and t._support_may_acknowledge()
         )
         if not tickets:
             return
@@ -2268,6 +2262,18 @@ class SupportTicket(models.Model):
                 }
             )
         self.env["mail.mail"].sudo().create(mail_vals)
+
+    def _support_may_acknowledge(self):
+        """Whether the sender gets an acknowledgement, whatever the channel
+        (mail, portal, web form): the company sends them, the ticket mails
+        outside, the address is on no blacklist."""
+        self.ensure_one()
+        return bool(
+            self.support_notify
+            and self.email_from
+            and self.company_id.support_notify_on_open
+            and not self._support_is_blacklisted(self.email_from, "ack")
+        )
 
     def _support_sender_mail_vals(self):
         """What a mail to the ticket's sender (acknowledgement, confirmation

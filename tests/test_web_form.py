@@ -66,6 +66,30 @@ class TestWebForm(HttpCase):
             200,
         )
 
+    def _acks(self, address):
+        return self.env["mail.mail"].search(
+            [("model", "=", "support.ticket"), ("email_to", "ilike", address)]
+        )
+
+    def test_acknowledgement_follows_the_settings(self):
+        """The web form's acknowledgement obeys the same settings as the others:
+        *Acknowledge New Tickets* and both blacklists."""
+        company = self.env.company
+        company.support_notify_on_open = False
+        self._submit(email="off@example.com", name="Ack off")
+        self.assertEqual(len(self._tickets("Ack off")), 1)
+        self.assertFalse(self._acks("off@example.com"))
+        company.support_notify_on_open = True
+        company.support_ack_blacklist = "quiet.example.com"
+        company.support_notify_blacklist = "muted@example.org"
+        self._submit(email="anyone@quiet.example.com", name="Ack blocked")
+        self._submit(email="muted@example.org", name="All mail blocked")
+        self.assertEqual(len(self._tickets("Ack blocked")), 1)
+        self.assertFalse(self._acks("quiet.example.com"))
+        self.assertFalse(self._acks("muted@example.org"))
+        self._submit(email="on@example.com", name="Ack on")
+        self.assertEqual(len(self._acks("on@example.com")), 1, "delivered")
+
     def test_submit_matches_partner(self):
         company = self.env["res.partner"].create(
             {"name": "Verdi Srl", "is_company": True}
