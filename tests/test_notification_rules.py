@@ -24,6 +24,18 @@ class TestNotificationRules(SupportDeskCommon):
             }
         )
 
+    def test_default_reply_rule_as_the_seed_says(self):
+        """A public reply goes to the customer contact, the ticket's creator and
+        its assignee (the seed), not only to whoever follows."""
+        rule = self.env.ref("support_desk.support_notification_rule_reply_customer")
+        opener = self.employee
+        self.ticket.sudo().opened_by_id = opener
+        rule.active = True
+        self.assertEqual(
+            rule._get_partners(self.ticket),
+            self.customer_contact | opener.partner_id | self.agent.partner_id,
+        )
+
     def _rule(self, **vals):
         return self.Rule.create(dict({"name": "r", "event": "reply"}, **vals))
 

@@ -1,7 +1,8 @@
 def migrate(cr, version):
-    """Files attached to tickets in the back office had download tokens that
-    the portal handed out; only the files of messages customers see keep
-    theirs (support.ticket._get_portal_attachments)."""
+    """What 18.0.1.1.0 changes in existing data."""
+    # Files attached to tickets in the back office had download tokens that
+    # the portal handed out; only the files of messages customers see keep
+    # theirs (support.ticket._get_portal_attachments).
     cr.execute(
         """
         UPDATE ir_attachment attachment
@@ -20,5 +21,17 @@ def migrate(cr, version):
                    AND NOT COALESCE(message.is_internal, FALSE)
                    AND NOT COALESCE(subtype.internal, FALSE)
            )
+        """
+    )
+    # The seed's public-reply rule: the ticket's creator too (the default rule
+    # is noupdate data: set it where it is still there).
+    cr.execute(
+        """
+        UPDATE support_notification_rule rule
+           SET notify_opener = TRUE
+          FROM ir_model_data imd
+         WHERE imd.module = 'support_desk'
+           AND imd.name = 'support_notification_rule_reply_customer'
+           AND imd.res_id = rule.id
         """
     )
