@@ -1,5 +1,8 @@
+from lxml import etree
+
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import SupportDeskCommon
 
@@ -173,6 +176,29 @@ class TestTracking(TrackingCommon):
         self.assertEqual(found, over)
         within.estimate_hours = 1.5
         self.assertEqual(within.tracking_status, "over")
+
+    def test_estimate_and_tracking_filters(self):
+        """The search view's two entries, estimate and tracking, select apart."""
+        arch = self.env["support.ticket"].get_views([(False, "search")])["views"][
+            "search"
+        ]["arch"]
+        filters = {
+            node.get("name"): node.get("domain")
+            for node in etree.fromstring(arch).iter("filter")
+        }
+        estimated = self._create_ticket(team_id=self.team_a.id, estimate_hours=2)
+        tracked = self._create_ticket(team_id=self.team_a.id)
+        self._track(tracked, 1)
+        scope = [("id", "in", (estimated | tracked).ids)]
+        Ticket = self.env["support.ticket"]
+        for name, expected in (
+            ("filter_has_estimate", estimated),
+            ("filter_no_estimate", tracked),
+            ("filter_has_tracking", tracked),
+            ("filter_no_tracking", estimated),
+        ):
+            domain = safe_eval(filters[name])
+            self.assertEqual(Ticket.search(scope + domain), expected, name)
 
     def test_track_from_ticket_form(self):
         ticket = self._create_ticket(team_id=self.team_a.id)
