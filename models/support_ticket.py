@@ -2437,6 +2437,7 @@ class SupportTicket(models.Model):
             return self.env["mail.message"]
         tickets = self.browse({values["res_id"] for values, _partners in entries})
         reply_to = tickets.sudo()._notify_get_reply_to()
+        ticket_of = {ticket.id: ticket for ticket in tickets.sudo()}
         messages = (
             self.env["mail.message"]
             .sudo()
@@ -2481,7 +2482,11 @@ class SupportTicket(models.Model):
                 "recipient_ids": [Command.link(partner.id)],
                 "headers": repr({"Auto-Submitted": "auto-generated"}),
                 "auto_delete": True,
+                **self._support_delivery_vals(
+                    [ticket_of[m.res_id] for m in partner_messages], mail_body=True
+                ),
             }
+            mail["body_html"] += mail.pop("footer", "")
             if len(partner_messages) == 1:
                 # The mail of one message is that message's notification, and
                 # updates its delivery status once sent.
@@ -2511,6 +2516,26 @@ class SupportTicket(models.Model):
         if notification_vals:
             self.env["mail.notification"].sudo().create(notification_vals)
         return messages
+
+    @api.model
+    def _support_delivery_vals(self, tickets, mail_body=False):
+        """Outgoing server and legal footer of a mail about ``tickets``: the
+        ticket's server, else its team's, and its company's footer, when all
+        the tickets of the mail agree on them (a digest may mix companies)."""
+        servers = {ticket._support_get_mail_server() for ticket in tickets}
+        footers = {ticket.company_id.support_mail_footer or "" for ticket in tickets}
+        vals = {}
+        if len(servers) == 1 and (server := servers.pop()):
+            vals["mail_server_id"] = server.id
+        if mail_body and len(footers) == 1 and (footer := footers.pop()):
+            vals["footer"] = (
+                Markup(
+                    '<div class="support_legal_footer" '
+                    'style="color: #555555; font-size: 11px;">%s</div>'
+                )
+                % footer
+            )
+        return vals
 
     def _support_log_creation(self):
         """The "Ticket opened" message, by whoever opened the ticket and dated

@@ -212,6 +212,32 @@ class TestAssignment(SupportDeskCommon):
         self.assertEqual(len(self._notices(ticket)), 1)
         self.assertEqual(len(self._opened(ticket)), 1)
 
+    def test_creation_notice_has_the_footer_and_the_server(self):
+        """Notices leave, like replies, through the ticket's server (else its
+        team's) with the company's legal footer."""
+        server = self.env["ir.mail_server"].create(
+            {"name": "Team A server", "smtp_host": "localhost", "smtp_port": 2525}
+        )
+        self.team_a.mail_server_id = server
+        self.company.support_mail_footer = "<p>Informativa privacy</p>"
+        self._run_creation_queue()
+        ticket = self._create_ticket(team_id=self.team_a.id)
+        self._run_creation_queue()
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "in", self._notices(ticket).ids)]
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.mail_server_id, server)
+        self.assertIn("Informativa privacy", mail.body_html)
+        # a ticket's own server wins over its team's
+        own = server.copy({"name": "Ticket server"})
+        other = self._create_ticket(team_id=self.team_a.id, mail_server_id=own.id)
+        self._run_creation_queue()
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "in", self._notices(other).ids)]
+        )
+        self.assertEqual(mail.mail_server_id, own)
+
     def test_creation_notice_follows_the_ticket(self):
         """The queue mails what the ticket is when it runs: assigned in the
         meantime, the assignee is told, not the administrators."""
