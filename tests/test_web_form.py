@@ -87,8 +87,11 @@ class TestWebForm(HttpCase):
         self.assertEqual(len(self._tickets("Ack blocked")), 1)
         self.assertFalse(self._acks("quiet.example.com"))
         self.assertFalse(self._acks("muted@example.org"))
+        company.support_mail_footer = "<p>Informativa privacy</p>"
         self._submit(email="on@example.com", name="Ack on")
-        self.assertEqual(len(self._acks("on@example.com")), 1, "delivered")
+        ack = self._acks("on@example.com")
+        self.assertEqual(len(ack), 1, "delivered")
+        self.assertIn("Informativa privacy", ack.body_html, "with the legal footer")
 
     def test_submit_matches_partner(self):
         company = self.env["res.partner"].create(
