@@ -87,6 +87,25 @@ class TestPortal(SupportPortalCommon):
             self.ticket_b,
         )
 
+    def test_demo_portal_user_has_tickets(self):
+        """Right after run.sh, the demo login ``portal`` shows a company's open
+        and closed tickets, a conversation and the contract behind them."""
+        user = self.env.ref("base.demo_user0", raise_if_not_found=False)
+        if not user or not self.env.ref(
+            "support_desk.support_ticket_demo_09", raise_if_not_found=False
+        ):
+            self.skipTest("installed without demo data")
+        self.authenticate(user.login, user.login)
+        tickets = self.env["support.ticket"].with_user(user).search([])
+        self.assertIn("done", tickets.mapped("state"))
+        self.assertTrue({"new", "in_progress"} & set(tickets.mapped("state")))
+        self.assertTrue(tickets.sudo().contract_id)
+        response = self.url_open(
+            f"/my/tickets/{self.env.ref('support_desk.support_ticket_demo_09').id}"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("avete novità sulla pratica", response.text)
+
     def test_home_counter(self):
         self._login(self.portal_a)
         result = self.make_jsonrpc_request(
