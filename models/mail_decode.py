@@ -46,6 +46,7 @@ SUPERSETS = {
 }
 ENCODED_WORD_RE = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
 ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D", b"\x1b(I")
+DETECT_SAMPLE = 64 * 1024
 SINGLE_BYTE = {"cp1252", "latin-1", "iso8859-1", "ascii"}
 UU_BEGIN_RE = re.compile(r"^begin [0-7]{3,4} (\S[^\r\n]*)$", re.MULTILINE)
 # Headers whose words are shown to people (title, author, recipients).
@@ -68,9 +69,11 @@ def superset(charset):
         return None
     label = SUPERSETS.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # A label naming a bytes codec (base64, zlib, rot13...) is no charset.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def detect(data):
@@ -86,7 +89,8 @@ def detect(data):
     if _decodes(data, "utf-8"):
         return "utf-8"
     if chardet is not None:
-        guess = chardet.detect(data)
+        # A sample is enough to tell, and keeps a huge body cheap.
+        guess = chardet.detect(data[:DETECT_SAMPLE])
         codec = superset(guess.get("encoding"))
         if codec and guess.get("confidence", 0) >= 0.3 and _decodes(data, codec):
             return codec
