@@ -132,13 +132,16 @@ class MailThread(models.AbstractModel):
         says so in its body: never an empty ticket. Parts that did not fully
         decode are already attached (``mail_decode``)."""
         note = False
+        # The holder's raw bytes are those of the mail received, not of a
+        # mail parsed inside it.
+        first = holder is not None and "msg_dict" not in holder
         if decoded.broken_parts:
             note = self.env._(
                 "Part of this mail could not be decoded: the text shows what "
                 "could be read, the undecoded part is attached as a file."
             )
         if not tools.html2plaintext(msg_dict.get("body") or "").strip():
-            raw = (holder or {}).get("raw") or message.as_bytes()
+            raw = (first and holder.get("raw")) or message.as_bytes()
             msg_dict.setdefault("attachments", []).append(
                 self._Attachment("original-mail.eml", raw, {})
             )
@@ -147,7 +150,7 @@ class MailThread(models.AbstractModel):
                 "attached as original-mail.eml."
             )
             msg_dict["body"] = Markup("<p>%s</p>") % note
-        if note and holder is not None and "msg_dict" not in holder:
+        if note and first:
             holder["unreadable"] = note
 
     def _message_parse_extract_payload(
