@@ -25,6 +25,7 @@ from . import res_company
 from . import support_pbx_call
 from . import support_notification_rule
 from . import support_mail_drop
+from . import mail_decode
 from . import mail_thread
 from . import calendar_event
 from . import ir_actions_act_window

@@ -3,10 +3,14 @@ import email
 import email.policy
 import re
 import xmlrpc.client as xmlrpclib
-from email.message import Message
+from email.message import EmailMessage, Message
+
+from markupsafe import Markup
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessError
+
+from . import mail_decode
 
 # Headers and senders of mails written by machines (RFC 3834 and common practice).
 AUTOMATED_SENDER_RE = re.compile(
@@ -80,6 +84,7 @@ class MailThread(models.AbstractModel):
                     strip_attachments=strip_attachments,
                     thread_id=thread_id,
                 )
+                self._support_note_unreadable(holder, result)
         except Exception as error:
             if holder.get("msg_dict") is not None:
                 holder.update(reason="error", details=repr(error)[:200])
@@ -90,12 +95,63 @@ class MailThread(models.AbstractModel):
         return result
 
     @api.model
+    def _support_note_unreadable(self, holder, thread_id):
+        """Tell the agents, on the ticket, that the mail was not fully read
+        and that its raw source (or the undecoded part) is attached."""
+        if not (thread_id and holder.get("unreadable")):
+            return
+        if "support.ticket" not in holder.get("models", ()):
+            return
+        ticket = self.env["support.ticket"].browse(thread_id).exists()
+        if ticket:
+            ticket.message_post(
+                body=holder["unreadable"],
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    @api.model
     def message_parse(self, message, save_original=False):
-        msg_dict = super().message_parse(message, save_original=save_original)
+        # Real-world mail first made readable (charsets, broken MIME): Odoo
+        # parses a decoded copy, routing still reads the mail as received.
+        decoded = None
+        parsed = message
+        if isinstance(message, EmailMessage):
+            parsed, decoded = mail_decode.normalize_message(message)
+        msg_dict = super().message_parse(parsed, save_original=save_original)
         holder = self._support_mail_holder()
+        if decoded is not None:
+            self._support_mail_check_readable(message, msg_dict, decoded, holder)
         if holder is not None and "msg_dict" not in holder:
             holder.update(msg_dict=msg_dict, message=message)
         return msg_dict
+
+    @api.model
+    def _support_mail_check_readable(self, message, msg_dict, decoded, holder):
+        """A mail without any readable text keeps its raw source attached and
+        says so in its body: never an empty ticket. Parts that did not fully
+        decode are already attached (``mail_decode``)."""
+        note = False
+        # The holder's raw bytes are those of the mail received, not of a
+        # mail parsed inside it.
+        first = holder is not None and "msg_dict" not in holder
+        if decoded.broken_parts:
+            note = self.env._(
+                "Part of this mail could not be decoded: the text shows what "
+                "could be read, the undecoded part is attached as a file."
+            )
+        if not tools.html2plaintext(msg_dict.get("body") or "").strip():
+            raw = (first and holder.get("raw")) or message.as_bytes()
+            msg_dict.setdefault("attachments", []).append(
+                self._Attachment("original-mail.eml", raw, {})
+            )
+            note = self.env._(
+                "This mail has no text that could be read: its raw source is "
+                "attached as original-mail.eml."
+            )
+            msg_dict["body"] = Markup("<p>%s</p>") % note
+        if note and first:
+            holder["unreadable"] = note
 
     def _message_parse_extract_payload(
         self, message, message_dict, save_original=False
@@ -170,6 +226,8 @@ class MailThread(models.AbstractModel):
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         holder = self._support_mail_holder() or {}
+        if isinstance(holder, MailHolder):
+            holder["models"] = {route[0] for route in routes}
         if holder.get("automated"):
             # Automatic replies land as internal notes and notify nobody.
             self = self.with_context(support_mail_automated=True)

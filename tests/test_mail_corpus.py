@@ -70,6 +70,23 @@ class TestMailCorpus(SupportMailCommon):
         return None
 
     def _check_new(self, ticket, message, check):
+        # Issue 26: whatever the charset, nothing a person reads is garbled.
+        for text in (ticket.name, ticket.description, message.body):
+            self.assertNotIn("\ufffd", str(text or ""))
+        self.assertTrue(
+            tools.html2plaintext(ticket.description or "").strip(),
+            "a ticket from mail is never empty",
+        )
+        if "author_name" in check:
+            self.assertIn(check["author_name"], message.email_from)
+        if "note_contains" in check:
+            notes = ticket.message_ids.filtered(
+                lambda m: m.message_type == "comment" and m.subtype_id.internal
+            )
+            self.assertTrue(
+                any(check["note_contains"] in str(note.body) for note in notes),
+                "an internal note says what could not be read",
+            )
         if "name" in check:
             self.assertEqual(ticket.name, check["name"])
         if "name_startswith" in check:
@@ -92,6 +109,7 @@ class TestMailCorpus(SupportMailCommon):
 
     def _check_body(self, body, check):
         text = str(body or "")
+        self.assertNotIn("\ufffd", text)
         for needle in check.get("body_contains", []):
             self.assertIn(needle, text)
         for needle in check.get("body_not_contains", []):
@@ -100,3 +118,8 @@ class TestMailCorpus(SupportMailCommon):
     def _check_attachments(self, message, check):
         if "attachments" in check:
             self.assertEqual(len(message.attachment_ids), check["attachments"])
+        if "attachment_names" in check:
+            self.assertEqual(
+                sorted(message.attachment_ids.mapped("name")),
+                sorted(check["attachment_names"]),
+            )
