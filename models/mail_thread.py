@@ -19,6 +19,12 @@ AUTOMATED_SENDER_RE = re.compile(
     re.IGNORECASE,
 )
 AUTOMATED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# Mails whose content is sealed for its recipients: nothing to read in them.
+ENCRYPTED_TYPES = {
+    "application/pkcs7-mime",
+    "application/x-pkcs7-mime",
+    "multipart/encrypted",
+}
 # A ticket number in brackets: [T00042] (any sequence prefix ending in digits).
 TICKET_REF_RE = re.compile(r"\[([A-Z][A-Z0-9/._-]{0,19}\d)\]")
 
@@ -140,7 +146,12 @@ class MailThread(models.AbstractModel):
                 "Part of this mail could not be decoded: the text shows what "
                 "could be read, the undecoded part is attached as a file."
             )
-        if not tools.html2plaintext(msg_dict.get("body") or "").strip():
+        # No text at all, or only a sealed envelope: files alone (a scanner's
+        # PDF, a reply with a picture) are a readable mail.
+        sealed = message.get_content_type() in ENCRYPTED_TYPES
+        if not tools.html2plaintext(msg_dict.get("body") or "").strip() and (
+            sealed or not msg_dict.get("attachments")
+        ):
             raw = (first and holder.get("raw")) or message.as_bytes()
             msg_dict.setdefault("attachments", []).append(
                 self._Attachment("original-mail.eml", raw, {})

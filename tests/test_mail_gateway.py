@@ -35,6 +35,24 @@ class TestMailGateway(SupportMailCommon):
         super().setUp()
         self.Ticket = self.env["support.ticket"]
 
+    def test_files_alone_are_a_readable_mail(self):
+        """A scanner's mail (a PDF, no text) is no unreadable mail: no raw copy
+        attached, no note; an empty mail with nothing at all still gets both."""
+        message = EmailMessage()
+        message["From"] = "Anna Rossi <anna@acme.example>"
+        message["To"] = "helpdesk@support.example.com"
+        message["Subject"] = "Scan"
+        message["Message-ID"] = make_msgid(domain="acme.example")
+        message.add_attachment(
+            b"%PDF-1.4 scan", maintype="application", subtype="pdf",
+            filename="scan.pdf",
+        )  # fmt: skip
+        ticket = self.Ticket.browse(self._process(message.as_bytes()))
+        self.assertEqual(ticket.attachment_ids.mapped("name"), ["scan.pdf"])
+        self.assertNotIn("could be read", str(ticket.description or ""))
+        empty = self.Ticket.browse(self._process(make_mail(subject="Nothing", body="")))
+        self.assertIn("original-mail.eml", empty.attachment_ids.mapped("name"))
+
     def test_new_ticket_from_known_sender(self):
         ticket = self.Ticket.browse(
             self._process(make_mail(headers={"Cc": "x@y.example"}))
