@@ -15,9 +15,10 @@
 #
 # The first run creates database `support_desk` ($SUPPORT_DESK_DB) with the
 # addon and its demo data installed (-i support_desk); later runs reuse it;
-# -u/--update upgrades the addon (-u support_desk) before serving; so does a
-# run after the addon's sources changed since the last install/upgrade made
-# by this script (--no-update to skip that).
+# -u/--update upgrades the addon (-u support_desk) before serving; otherwise
+# click-odoo-update (click-odoo-contrib) upgrades the addons whose files
+# changed since the checksums it keeps in the database (--no-update to skip
+# that).
 # --lang=CODE (or SUPPORT_DESK_LANG=CODE), e.g. it_IT, the language of the
 # seeds: loads that language into the database (with the addon's
 # translations) and sets it on the users of the demo data (admin, demo,
@@ -161,21 +162,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Fingerprint of the addon's sources, to upgrade the database when they
-# changed since the last install/upgrade made by this script.
-source_fingerprint() {
-    (
-        cd "$REPO_ROOT" || exit 1
-        find . \( -path ./.git -o -path ./.local -o -name '.venv*' -o -name .ruff_cache \
-            -o -name __pycache__ -o -name node_modules \) -prune -o -type f \
-            \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.js' \
-            -o -name '*.scss' -o -name '*.css' -o -name '*.po' -o -name '*.pot' \) -print0 \
-            | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64
-    )
-}
-FINGERPRINT="$(source_fingerprint)"
-FINGERPRINT_FILE="$LOCAL/$DB.$(printf '%s' "$DB_HOST:$DB_PORT" | sha256sum | cut -c1-8).fingerprint"
-
 # --- database state -------------------------------------------------------------------------
 # Python with psycopg2 (Odoo's interpreter) on the database, parameters in SD_*.
 db_python() {
@@ -207,17 +193,17 @@ except psycopg2.Error as exc:
     print(f"error: {exc}".replace("\n", " "))
 EOF
 )"
+AUTO_UPDATE=0
 case "$DB_STATE" in
     error:*) die "cannot query PostgreSQL at $DB_HOST:$DB_PORT as $DB_USER: ${DB_STATE#error: }" ;;
     installed)
+        MODULE_ARGS=()
         if [ "$UPDATE" = 1 ]; then
             MODULE_ARGS=(-u "$MODULE_NAME")
             log "database '$DB' exists: upgrading $MODULE_NAME"
-        elif [ "$UPDATE" = 0 ] && [ "$(cat "$FINGERPRINT_FILE" 2>/dev/null)" != "$FINGERPRINT" ]; then
-            MODULE_ARGS=(-u "$MODULE_NAME")
-            log "database '$DB' exists; the addon's sources changed since its last install/upgrade here: upgrading $MODULE_NAME (--no-update to skip)"
+        elif [ "$UPDATE" = 0 ]; then
+            AUTO_UPDATE=1
         else
-            MODULE_ARGS=()
             log "database '$DB' exists with $MODULE_NAME installed (use -u to upgrade it)"
         fi
         ;;
@@ -243,10 +229,72 @@ ODOO_BASE=(
     "${DB_ARGS[@]}"
 )
 
-# Recorded up front: if the install/upgrade fails, run again with -u.
-[ "${#MODULE_ARGS[@]}" -gt 0 ] && printf '%s\n' "$FINGERPRINT" >"$FINGERPRINT_FILE"
+# --- upgrades on start: click-odoo-update ------------------------------------------------
+# click-odoo-update (click-odoo-contrib, requirements.txt) keeps a checksum of
+# each installed addon's files in the database (ir.config_parameter
+# module_auto_update.installed_checksums) and upgrades the addons whose files
+# changed since, then stores the new checksums; it is what deployments of
+# Odoo addons use, and it knows nothing of this checkout. --ignore-core-addons:
+# Odoo's own addons only change with Odoo (its stable policy), so only ours
+# are checked. It takes its settings from a configuration file only: a
+# private copy of .local/odoo.conf with this run's database, addons path and
+# data directory (the filestore) in it, removed afterwards.
+# It hashes every file of the addon's directory but the excluded patterns
+# (ir.config_parameter module_auto_update.exclude_patterns): this checkout
+# also holds .git, .local (the cluster, the filestore, the logs), scripts,
+# which change without the addon changing, so when the database has no
+# patterns yet they are set to click-odoo-update's defaults plus those.
+CLICK_EXCLUDE_PATTERNS="*.pyc,*.pyo,i18n/*.pot,i18n_extra/*.pot,static/*,tests/*"
+CLICK_EXCLUDE_PATTERNS+=",.git,.git/*,.local/*,.venv*,.ruff_cache/*,build/*,bench/*,scripts/*,.ci/*"
+click_odoo_update() {
+    local conf rc
+    if ! "$ODOO_PY" -c 'import click_odoo_contrib.update' 2>/dev/null; then
+        log "WARNING: click-odoo-contrib is not installed for $ODOO_PY (run scripts/setup.sh):" \
+            "no automatic upgrade; -u upgrades $MODULE_NAME"
+        return 0
+    fi
+    conf="$(mktemp "$LOCAL/click-odoo-update.XXXXXX")" || die "cannot write in $LOCAL"
+    SD_CONF_IN="$LOCAL/odoo.conf" SD_CONF_OUT="$conf" SD_DATA_DIR="$LOCAL/data" \
+        SD_ADDONS_PATH="$(odoo_addons_path "$ADDONS_DIR")" \
+        SD_EXCLUDE="$CLICK_EXCLUDE_PATTERNS" db_python <<'EOF' || { rm -f "$conf"; return 1; }
+import configparser
+import os
+
+import psycopg2
+
+params = {k: os.environ[f"SD_{k.upper()}"] for k in ("host", "port", "user", "password")}
+params = {k: v for k, v in params.items() if v}
+with psycopg2.connect(dbname=os.environ["SD_DB"], **params) as conn, conn.cursor() as cr:
+    cr.execute(
+        """
+        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+        VALUES ('module_auto_update.exclude_patterns', %s,
+                now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+        ON CONFLICT (key) DO NOTHING
+        """,
+        [os.environ["SD_EXCLUDE"]],
+    )
+
+conf = configparser.RawConfigParser()
+conf.read(os.environ["SD_CONF_IN"])
+if not conf.has_section("options"):
+    conf.add_section("options")
+for key in ("host", "port", "user", "password"):
+    if os.environ[f"SD_{key.upper()}"]:
+        conf.set("options", f"db_{key}", os.environ[f"SD_{key.upper()}"])
+conf.set("options", "addons_path", os.environ["SD_ADDONS_PATH"])
+conf.set("options", "data_dir", os.environ["SD_DATA_DIR"])
+with open(os.environ["SD_CONF_OUT"], "w") as out:
+    conf.write(out)
+EOF
+    "$ODOO_PY" -m click_odoo_contrib.update -c "$conf" -d "$DB" --ignore-core-addons "$@" </dev/null
+    rc=$?
+    rm -f "$conf"
+    return "$rc"
+}
 
 # --- language of the demo users (--lang) ---------------------------------------------------
+LANG_ARGS=()
 # The users' language can only be set once the database has the addon and the
 # language: install/upgrade (loading the language) in a first Odoo run, set
 # the language, then serve.
@@ -266,13 +314,27 @@ except psycopg2.Error:
     print("no")
 EOF
 )"
-    if [ "${#MODULE_ARGS[@]}" -gt 0 ] || [ "$LANG_ACTIVE" != yes ]; then
-        log "loading language $SD_LANG${MODULE_ARGS[*]:+ (with ${MODULE_ARGS[*]})}"
-        "${ODOO_BASE[@]}" "${MODULE_ARGS[@]}" --load-language="$SD_LANG" --stop-after-init \
-            --no-http "${EXTRA[@]}" </dev/null \
-            || die "Odoo failed to install/upgrade $MODULE_NAME with language $SD_LANG"
-        MODULE_ARGS=()
-    fi
+    [ "$LANG_ACTIVE" = yes ] || LANG_ARGS=(--load-language="$SD_LANG")
+fi
+
+# Install (-i) or upgrade (-u) in an Odoo run of its own, with the language to
+# load if any, then store the checksums of the addons as installed; otherwise
+# let click-odoo-update upgrade what changed since.
+if [ "${#MODULE_ARGS[@]}" -gt 0 ] || [ "${#LANG_ARGS[@]}" -gt 0 ]; then
+    log "running Odoo once for: ${MODULE_ARGS[*]} ${LANG_ARGS[*]}"
+    "${ODOO_BASE[@]}" "${MODULE_ARGS[@]}" "${LANG_ARGS[@]}" --stop-after-init \
+        --no-http "${EXTRA[@]}" </dev/null \
+        || die "Odoo failed to install/upgrade $MODULE_NAME${SD_LANG:+ with language $SD_LANG}"
+fi
+if [ "${#MODULE_ARGS[@]}" -gt 0 ]; then
+    click_odoo_update --only-compute-hashes \
+        || die "click-odoo-update could not store the addons' checksums"
+elif [ "$AUTO_UPDATE" = 1 ]; then
+    log "database '$DB' exists: upgrading the addons whose files changed (click-odoo-update; --no-update to skip)"
+    click_odoo_update || die "click-odoo-update failed to upgrade the database (see above)"
+fi
+
+if [ -n "$SD_LANG" ]; then
     LANG_RESULT="$(db_python <<'EOF'
 import os
 import psycopg2
@@ -310,7 +372,6 @@ fi
 
 ODOO_CMD=(
     "${ODOO_BASE[@]}"
-    "${MODULE_ARGS[@]}"
     --http-port="$HTTP_PORT"
     "${EXTRA[@]}"
 )
