@@ -351,3 +351,19 @@ class JsonRpcMixin:
         data = answer["error"]["data"]
         self.assertEqual(data["name"], error, data["message"])
         self.assertIn(message or "", data["message"])
+
+
+def pdf_text(test, pdf):
+    """The text of a rendered PDF report, read back with pdftotext."""
+    test.assertTrue(pdf.startswith(b"%PDF"))
+    pdftotext = shutil.which("pdftotext")
+    test.assertTrue(pdftotext, "pdftotext (poppler-utils) is needed: scripts/setup.sh")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf_file:
+        pdf_file.write(pdf)
+        pdf_file.flush()
+        return subprocess.run(
+            [pdftotext, "-layout", pdf_file.name, "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout

@@ -1,8 +1,5 @@
 import base64
 import io
-import shutil
-import subprocess
-import tempfile
 from datetime import date
 
 import openpyxl
@@ -11,6 +8,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from .common import pdf_text
 from .test_tracking import TrackingCommon
 
 
@@ -191,20 +189,7 @@ class TestStatement(TrackingCommon, HttpCase):
             )
         )
         self.assertEqual(report_type, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF"))
-        pdftotext = shutil.which("pdftotext")
-        self.assertTrue(
-            pdftotext, "pdftotext (poppler-utils) is needed: scripts/setup.sh"
-        )
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf_file:
-            pdf_file.write(pdf)
-            pdf_file.flush()
-            text = subprocess.run(
-                [pdftotext, "-layout", pdf_file.name, "-"],
-                capture_output=True,
-                check=True,
-                text=True,
-            ).stdout
+        text = pdf_text(self, pdf)
         self.assertIn("Statement of Tracked Time", text)
         self.assertIn(self.ticket_1.number, text)
         self.assertIn("Cleaned rollers", text)

@@ -1,14 +1,10 @@
-import shutil
-import subprocess
-import tempfile
-
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext
 
 from odoo.addons.base.models.ir_qweb import QWebException
 
-from .common import SupportDeskCommon
+from .common import SupportDeskCommon, pdf_text
 
 SHEET = "support_desk.action_report_support_ticket"
 
@@ -102,20 +98,7 @@ class TestTicketReportPdf(HttpCase, TicketReportCommon):
         )
         pdf, report_type = Report._render_qweb_pdf(SHEET, self.ticket.ids)
         self.assertEqual(report_type, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF"))
-        pdftotext = shutil.which("pdftotext")
-        self.assertTrue(
-            pdftotext, "pdftotext (poppler-utils) is needed: scripts/setup.sh"
-        )
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf_file:
-            pdf_file.write(pdf)
-            pdf_file.flush()
-            return subprocess.run(
-                [pdftotext, "-layout", pdf_file.name, "-"],
-                capture_output=True,
-                check=True,
-                text=True,
-            ).stdout
+        return pdf_text(self, pdf)
 
     def test_pdf_for_the_agent_has_the_notes(self):
         text = self._pdf_text(self.agent)
