@@ -2476,17 +2476,18 @@ class SupportTicket(models.Model):
                 continue
             if not partner.email:
                 continue
+            server, footer = self._support_delivery(
+                [ticket_of[m.res_id] for m in partner_messages]
+            )
             mail = {
-                "body_html": Markup("<hr/>").join(partner_messages.mapped("body")),
+                "body_html": Markup("<hr/>").join(partner_messages.mapped("body"))
+                + footer,
                 "email_from": email_from,
                 "recipient_ids": [Command.link(partner.id)],
                 "headers": repr({"Auto-Submitted": "auto-generated"}),
                 "auto_delete": True,
-                **self._support_delivery_vals(
-                    [ticket_of[m.res_id] for m in partner_messages], mail_body=True
-                ),
+                "mail_server_id": server.id,
             }
-            mail["body_html"] += mail.pop("footer", "")
             if len(partner_messages) == 1:
                 # The mail of one message is that message's notification, and
                 # updates its delivery status once sent.
@@ -2518,24 +2519,23 @@ class SupportTicket(models.Model):
         return messages
 
     @api.model
-    def _support_delivery_vals(self, tickets, mail_body=False):
-        """Outgoing server and legal footer of a mail about ``tickets``: the
-        ticket's server, else its team's, and its company's footer, when all
-        the tickets of the mail agree on them (a digest may mix companies)."""
+    def _support_delivery(self, tickets):
+        """``(server, footer)`` of a mail about ``tickets``: the ticket's
+        outgoing server, else its team's, and its company's legal footer, when
+        all the tickets of the mail agree on them (a digest may mix them)."""
         servers = {ticket._support_get_mail_server() for ticket in tickets}
         footers = {ticket.company_id.support_mail_footer or "" for ticket in tickets}
-        vals = {}
-        if len(servers) == 1 and (server := servers.pop()):
-            vals["mail_server_id"] = server.id
-        if mail_body and len(footers) == 1 and (footer := footers.pop()):
-            vals["footer"] = (
+        server = servers.pop() if len(servers) == 1 else self.env["ir.mail_server"]
+        footer = footers.pop() if len(footers) == 1 else ""
+        if footer:
+            footer = (
                 Markup(
                     '<div class="support_legal_footer" '
                     'style="color: #555555; font-size: 11px;">%s</div>'
                 )
                 % footer
             )
-        return vals
+        return server, footer
 
     def _support_log_creation(self):
         """The "Ticket opened" message, by whoever opened the ticket and dated
