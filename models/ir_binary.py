@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
+from .ir_attachment import _is_token
+
 
 class IrBinary(models.AbstractModel):
     _inherit = "ir.binary"
@@ -11,9 +13,7 @@ class IrBinary(models.AbstractModel):
     ):  # fmt: skip
         # /web/content/<id>?access_token=é (a ticket's files): a wrong token,
         # not an error 500 (consteq raises a TypeError on non-ASCII text).
-        if access_token and not (
-            isinstance(access_token, str) and access_token.isascii()
-        ):
+        if access_token and not _is_token(access_token):
             raise AccessError(self.env._("Invalid access token"))
         return super()._find_record(
             xmlid=xmlid, res_model=res_model, res_id=res_id,
