@@ -1,7 +1,5 @@
 from urllib.parse import quote
 
-from markupsafe import Markup
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import http
@@ -10,126 +8,26 @@ from odoo.http import request
 from odoo.tools import groupby as groupbyelem
 from odoo.tools import plaintext2html
 
-from odoo.addons.portal.controllers.attachment import PortalAttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.portal.controllers.thread import ThreadController
 
-from ..models.support_stage import CLOSED_STATES
+from ..models.ticket.support_stage import CLOSED_STATES
+from .portal_input import (
+    MAX_ATTACHMENT_SIZE,
+    MAX_ATTACHMENTS,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ID,
+    MAX_SEARCH_LENGTH,
+    MAX_TITLE_LENGTH,
+    PortalInputError,
+    check_text_fields,
+    clean_text,
+    clean_token,
+    parse_id,
+    read_uploads,
+)
 
-# Attachments customers may send with a ticket or a reply.
-MAX_ATTACHMENTS = 5
-MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
-MAX_TITLE_LENGTH = 200
-MAX_DESCRIPTION_LENGTH = 20000
-MAX_SEARCH_LENGTH = 200
-# Ids are PostgreSQL integers: a larger number is no record, not an SQL error.
-MAX_ID = 2**31 - 1
 TICKETS_PER_PAGE = 20
-
-
-class PortalInputError(Exception):
-    """Input of a portal form that is refused: message and HTTP status."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def clean_text(value, multiline=False, max_length=None):
-    """Text posted in a form or query field, the one rule of every route: NUL
-    characters (PostgreSQL refuses them) are removed, and so are line breaks
-    in one-line fields (titles, names, search terms: they would break the
-    headers of the ticket's mails).
-
-    :raise PortalInputError: 400 when the field holds a file or another value
-        than text, or is longer than ``max_length``
-    """
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise PortalInputError(request.env._("A text field holds a file."))
-    value = value.replace("\x00", "")
-    if not multiline:
-        value = " ".join(value.splitlines())
-    value = value.strip()
-    if max_length and len(value) > max_length:
-        raise PortalInputError(
-            request.env._("A text is longer than %s characters.", max_length)
-        )
-    return value
-
-
-def check_text_fields(params, file_fields=("attachments",)):
-    """Refuse a file sent in a field that holds text (every field but
-    ``file_fields``).
-
-    :raise PortalInputError: 400
-    """
-    for key, value in params.items():
-        if key not in file_fields and not isinstance(value, str):
-            raise PortalInputError(
-                request.env._("The field %s holds a file.", clean_text(key)[:50])
-            )
-
-
-def clean_token(value):
-    """An access token from the request, or None when it cannot be one
-    (a file, non-ASCII text): compared with consteq, which refuses those."""
-    if isinstance(value, str) and value.isascii():
-        return value
-    return None
-
-
-def read_uploads(files):
-    """Read the uploaded files, refusing too many or too large ones.
-
-    :return: list of (name, content) tuples
-    :raise PortalInputError: with status 400 (too many) or 413 (too large)
-    """
-    files = [f for f in files if f and f.filename]
-    if len(files) > MAX_ATTACHMENTS:
-        raise PortalInputError(
-            request.env._("You can attach at most %s files.", MAX_ATTACHMENTS)
-        )
-    uploads = []
-    for upload in files:
-        content = upload.read(MAX_ATTACHMENT_SIZE + 1)
-        if len(content) > MAX_ATTACHMENT_SIZE:
-            raise PortalInputError(
-                request.env._(
-                    "The file %(name)s is larger than %(size)s MB.",
-                    name=upload.filename,
-                    size=MAX_ATTACHMENT_SIZE // (1024 * 1024),
-                ),
-                status=413,
-            )
-        name = " ".join(upload.filename.replace("\x00", "").splitlines()).strip()
-        uploads.append((name or "attachment", content))
-    return uploads
-
-
-def parse_id(value):
-    """An id posted by a form: a positive integer, or None when empty.
-
-    :raise PortalInputError: when the value is not a number
-    """
-    if value in (None, "", "0", 0):
-        return None
-    if not isinstance(value, str | int):
-        raise PortalInputError(request.env._("A text field holds a file."))
-    try:
-        record_id = int(value)
-    except (TypeError, ValueError):
-        raise PortalInputError(
-            request.env._("Invalid value: %s", clean_text(str(value))[:50])
-        ) from None
-    if not 0 < record_id <= MAX_ID:
-        raise PortalInputError(
-            request.env._("Invalid value: %s", clean_text(str(value))[:50])
-        )
-    return record_id
 
 
 class SupportCustomerPortal(CustomerPortal):
@@ -231,7 +129,6 @@ class SupportCustomerPortal(CustomerPortal):
         priority_id=None,
     ):
         values = self._prepare_portal_layout_values()
-        Ticket = request.env["support.ticket"]
         sortings = self._support_searchbar_sortings()
         filters = self._support_searchbar_filters()
         inputs = self._support_searchbar_inputs()
@@ -245,41 +142,64 @@ class SupportCustomerPortal(CustomerPortal):
 
         base_domain = list(filters[filterby]["domain"])
         base_domain += self._support_search_domain(search_in, search)
-        domain = list(base_domain)
-        if type_id:
-            domain.append(("type_id", "=", type_id))
-        if priority_id:
-            domain.append(("priority_id", "=", priority_id))
+        domain = base_domain + [
+            (fname, "=", value)
+            for fname, value in (("type_id", type_id), ("priority_id", priority_id))
+            if value
+        ]
+        types, priorities = self._support_list_filter_options(base_domain)
+        url_args = {
+            "sortby": sortby,
+            "filterby": filterby,
+            "search_in": search_in,
+            "search": search,
+            "groupby": groupby,
+            "type_id": type_id,
+            "priority_id": priority_id,
+        }
+        group_field = groupbys[groupby]["field"]
+        pager, tickets, grouped_tickets = self._support_list_page(
+            domain, sortings[sortby]["order"], group_field, url_args, page
+        )
+        values.update(
+            url_args,
+            tickets=tickets,
+            grouped_tickets=grouped_tickets,
+            page_name="support_ticket",
+            default_url="/my/tickets",
+            pager=pager,
+            searchbar_sortings=sortings,
+            searchbar_filters=filters,
+            searchbar_inputs=inputs,
+            searchbar_groupby=groupbys,
+            support_types=types,
+            support_priorities=priorities,
+        )
+        return values
 
-        # The filters offer the types and priorities of the customer's own
-        # tickets: one grouped query for both.
+    def _support_list_filter_options(self, domain):
+        """The types and priorities of the customer's own tickets, for the
+        list's filters: one grouped query for both."""
         types = request.env["support.ticket.type"].sudo()
         priorities = request.env["support.priority"].sudo()
-        for ticket_type, priority in Ticket._read_group(
-            base_domain, ["type_id", "priority_id"]
+        for ticket_type, priority in request.env["support.ticket"]._read_group(
+            domain, ["type_id", "priority_id"]
         ):
             types |= ticket_type.sudo()
             priorities |= priority.sudo()
         types = types.sorted(lambda t: (t.sequence, t.name))
         priorities = priorities.sorted(lambda p: -p.sequence)
+        return types, priorities
 
-        order = sortings[sortby]["order"]
-        group_field = groupbys[groupby]["field"]
+    def _support_list_page(self, domain, order, group_field, url_args, page):
+        """``(pager, tickets, grouped tickets)`` of one page of the list."""
+        Ticket = request.env["support.ticket"]
         if group_field:
             order = f"{group_field}, {order}"
-        total = Ticket.search_count(domain)
         pager = portal_pager(
             url="/my/tickets",
-            url_args={
-                "sortby": sortby,
-                "filterby": filterby,
-                "search_in": search_in,
-                "search": search,
-                "groupby": groupby,
-                "type_id": type_id,
-                "priority_id": priority_id,
-            },
-            total=total,
+            url_args=url_args,
+            total=Ticket.search_count(domain),
             page=page,
             step=TICKETS_PER_PAGE,
         )
@@ -294,29 +214,7 @@ class SupportCustomerPortal(CustomerPortal):
             ]
         else:
             grouped_tickets = [tickets] if tickets else []
-        values.update(
-            {
-                "tickets": tickets,
-                "grouped_tickets": grouped_tickets,
-                "page_name": "support_ticket",
-                "default_url": "/my/tickets",
-                "pager": pager,
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_filters": filters,
-                "filterby": filterby,
-                "searchbar_inputs": inputs,
-                "search_in": search_in,
-                "search": search,
-                "searchbar_groupby": groupbys,
-                "groupby": groupby,
-                "support_types": types,
-                "support_priorities": priorities,
-                "type_id": type_id,
-                "priority_id": priority_id,
-            }
-        )
-        return values
+        return pager, tickets, grouped_tickets
 
     def _support_list_args(self, kw):
         """The list's arguments from the request: only these, and only text
@@ -602,6 +500,14 @@ class SupportCustomerPortal(CustomerPortal):
             if not priority.exists():
                 raise PortalInputError(_("This priority does not exist."))
             vals["priority_id"] = priority.id
+        return self._support_check_new_ticket_links(partner, post, vals)
+
+    def _support_check_new_ticket_links(self, partner, post, vals):
+        """The final customer and asset of a new ticket, among the customer's.
+
+        :raise PortalInputError: for one that is not theirs
+        """
+        _ = request.env._
         final_id = parse_id(post.get("final_partner_id"))
         final_partner = None
         if final_id:
@@ -654,35 +560,3 @@ class SupportCustomerPortal(CustomerPortal):
         ticket_sudo = request.env["support.ticket"].sudo().create(vals)
         ticket_sudo._portal_post_customer_files(uploads, author=partner)
         return request.redirect(self._support_ticket_url(ticket_sudo))
-
-
-class SupportThreadController(ThreadController):
-    """Odoo's chatter routes (/mail/message/post) on tickets follow the
-    portal's rule for text: NUL characters are removed."""
-
-    def _prepare_post_data(self, post_data, thread, **kwargs):
-        post_data = super()._prepare_post_data(post_data, thread, **kwargs)
-        body = post_data.get("body")
-        if thread._name == "support.ticket" and isinstance(body, str):
-            post_data["body"] = Markup(str(body).replace("\x00", ""))
-        return post_data
-
-
-class SupportAttachmentController(PortalAttachmentController):
-    """Odoo's chatter upload (/mail/attachment/upload) on tickets: a malformed
-    request is a 400, not an error 500."""
-
-    @http.route()
-    def mail_attachment_upload(
-        self, ufile, thread_id, thread_model, is_pending=False, **kwargs
-    ):
-        if thread_model == "support.ticket":
-            if not isinstance(ufile, FileStorage):
-                raise BadRequest(request.env._("The field ufile must hold a file."))
-            if not (isinstance(thread_id, str) and thread_id.isdigit()):
-                raise BadRequest(request.env._("Invalid value: %s", "thread_id"))
-            name = " ".join((ufile.filename or "").replace("\x00", "").splitlines())
-            ufile.filename = name.strip() or "attachment"
-        return super().mail_attachment_upload(
-            ufile, thread_id, thread_model, is_pending=is_pending, **kwargs
-        )

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import email_normalize, plaintext2html
 
-from .portal import (
+from .portal_input import (
     MAX_DESCRIPTION_LENGTH,
     MAX_ID,
     MAX_TITLE_LENGTH,
@@ -155,6 +155,16 @@ class SupportWebForm(http.Controller):
         Submission.create(
             {"ip_address": ip_address, "email": email, "ticket_id": ticket.id}
         )
+        self._web_form_tell_sender(ticket, email, pending_partner)
+        return request.render(
+            "support_desk.support_web_form_thanks",
+            {"ticket": ticket, "pending": bool(pending_partner)},
+        )
+
+    def _web_form_tell_sender(self, ticket, email, pending_partner):
+        """Mail the sender: the confirmation link when the address is an
+        existing customer's, else the acknowledgement (same settings as every
+        acknowledgement: Settings > Helpdesk)."""
         if pending_partner:
             ticket._message_log(
                 body=request.env._(
@@ -175,10 +185,6 @@ class SupportWebForm(http.Controller):
             if template:
                 ticket._portal_ensure_token()
                 template.sudo().send_mail(ticket.id)
-        return request.render(
-            "support_desk.support_web_form_thanks",
-            {"ticket": ticket, "pending": bool(pending_partner)},
-        )
 
     # ------------------------------------------------------------------
     # Confirmation of the address

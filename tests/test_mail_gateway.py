@@ -249,6 +249,31 @@ class TestMailGateway(SupportMailCommon):
         self.assertFalse(self._process(make_mail(to="nobody@support.example.com")))
         self.assertEqual(self._last_drop().reason, "no_route")
 
+    def test_other_apps_mail_not_logged(self):
+        """The drop log is the desk's: a mail for another app's alias that
+        makes nothing (here a duplicate of a task's mail) is not logged; the
+        same for a ticket's mail is."""
+        project = self.env["project.project"].create(
+            {
+                "name": "Internal",
+                "alias_name": "internal-tasks",
+                "alias_domain_id": self.alias_domain.id,
+            }
+        )
+        raw = make_mail(
+            to="internal-tasks@support.example.com", message_id="<task-1@acme.example>"
+        )
+        task_id = self._process(raw)
+        self.assertEqual(self.env["project.task"].browse(task_id).project_id, project)
+        drops = self.env["support.mail.drop"].search_count([])
+        self.assertFalse(self._process(raw))
+        self.assertEqual(self.env["support.mail.drop"].search_count([]), drops)
+        ticket_raw = make_mail(message_id="<ticket-1@acme.example>")
+        self.assertTrue(self._process(ticket_raw))
+        self.assertFalse(self._process(ticket_raw))
+        self.assertEqual(self.env["support.mail.drop"].search_count([]), drops + 1)
+        self.assertEqual(self._last_drop().reason, "duplicate")
+
     def test_rate_limit(self):
         self.company.support_mail_rate_limit = 5
         results = [

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime, is_html_empty
 
-from ..models.support_stage import CLOSED_STATES
+from ..models.ticket.support_stage import CLOSED_STATES
 
 REPLY_STATES = [
     ("in_progress", "In Progress"),

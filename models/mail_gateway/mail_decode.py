@@ -72,6 +72,7 @@ def superset(charset):
         info = codecs.lookup(label)
     except LookupError:
         return None
+
     # A label naming a bytes codec (base64, zlib, rot13...) is no charset.
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
@@ -125,6 +126,7 @@ def decode_text(data, charset=None):
         if _decodes(data, detected):
             return data.decode(detected), True
         codec = detected
+
     # Keep what decodes; the caller keeps the bytes as a file.
     return data.decode(codec, "ignore"), False
 

@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, api, models
 
-from .support_stage import CLOSED_STATES
+from ..ticket.support_stage import CLOSED_STATES
 
 # Ticket fields whose change may create, move or remove the assignee's event
 # (the SLA deadline is computed: its compute method asks for the sync itself,
@@ -87,18 +87,10 @@ class CalendarEvent(models.Model):
         return vals
 
     @api.model
-    def _support_ticket_sync(self, tickets):
-        """Create, move, re-assign or remove the events of the tickets.
-
-        Works on the batch: one create for the new events, one write per set of
-        equal changes, one unlink. No invitation, reminder or tracking mail; the
-        event is private, so only its attendee (the assignee) sees the ticket.
-        """
-        tickets = tickets.sudo().with_context(active_test=False).exists()
-        if not tickets:
-            return
-        # A fresh context: no default_* or active_model leaking in, which would
-        # make calendar create a "meeting" activity on the ticket.
+    def _support_quiet_events(self):
+        """``calendar.event`` in sudo with a fresh context: no invitation,
+        reminder or tracking mail, and no default_* or active_model leaking in,
+        which would make calendar create a "meeting" activity on the ticket."""
         context = {
             "lang": self.env.context.get("lang"),
             "tz": self.env.context.get("tz"),
@@ -109,7 +101,41 @@ class CalendarEvent(models.Model):
             "mail_create_nosubscribe": True,
             "mail_notify_author": False,
         }
-        Event = self.env(context=context, su=True)["calendar.event"]
+        return self.env(context=context, su=True)["calendar.event"]
+
+    def _support_event_changes(self, vals, partner):
+        """What of ``vals`` (and the attendee ``partner``) differs from the event."""
+        self.ensure_one()
+        current = {
+            "name": self.name,
+            "user_id": self.user_id.id,
+            "privacy": self.privacy,
+            "show_as": self.show_as,
+            "allday": self.allday,
+            "start": self.start,
+            "stop": self.stop,
+            "res_model_id": self.res_model_id.id,
+            "res_id": self.res_id,
+        }
+        changes = {
+            fname: value for fname, value in vals.items() if current[fname] != value
+        }
+        if self.partner_ids != partner:
+            changes["partner_ids"] = [Command.set(partner.ids)]
+        return changes
+
+    @api.model
+    def _support_ticket_sync(self, tickets):
+        """Create, move, re-assign or remove the events of the tickets.
+
+        Works on the batch: one create for the new events, one write per set of
+        equal changes, one unlink. No invitation, reminder or tracking mail; the
+        event is private, so only its attendee (the assignee) sees the ticket.
+        """
+        tickets = tickets.sudo().with_context(active_test=False).exists()
+        if not tickets:
+            return
+        Event = self._support_quiet_events()
         model_id = self.env["ir.model"]._get_id("support.ticket")
         to_remove = Event
         to_create, to_create_tickets = [], []
@@ -125,22 +151,7 @@ class CalendarEvent(models.Model):
                 to_create.append(dict(vals, partner_ids=[Command.set(partner.ids)]))
                 to_create_tickets.append(ticket)
                 continue
-            current = {
-                "name": event.name,
-                "user_id": event.user_id.id,
-                "privacy": event.privacy,
-                "show_as": event.show_as,
-                "allday": event.allday,
-                "start": event.start,
-                "stop": event.stop,
-                "res_model_id": event.res_model_id.id,
-                "res_id": event.res_id,
-            }
-            changes = {
-                fname: value for fname, value in vals.items() if current[fname] != value
-            }
-            if event.partner_ids != partner:
-                changes["partner_ids"] = [Command.set(partner.ids)]
+            changes = event._support_event_changes(vals, partner)
             if changes:
                 # Tickets moved or re-assigned together get one write. Calendar
                 # computes the attendees of a write from the partners of all its

@@ -95,6 +95,7 @@ class SupportTicketSla(models.Model):
         help="When the escalation cron has to look at this line next: the next "
         "escalation level or the deadline, whichever comes first.",
     )
+
     # Stored copies for the SLA analysis.
     team_id = fields.Many2one(related="ticket_id.team_id", store=True)
     type_id = fields.Many2one(related="ticket_id.type_id", store=True)

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .support_stage import STAGE_STATES
+from ..ticket.support_stage import STAGE_STATES
 
 
 class MailMessage(models.Model):

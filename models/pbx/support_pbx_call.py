@@ -391,20 +391,7 @@ class SupportPbxCall(models.Model):
             extension=quote(extension, safe=""), number=quote(sanitized, safe="+")
         )
         self._pbx_request(company, url)
-        call = self.sudo().create(
-            {
-                "call_uid": f"odoo-{self.env.uid}-{fields.Datetime.now().timestamp()}"
-                f"-{sanitized}",
-                "company_id": company.id,
-                "direction": "outbound",
-                "from_number": extension,
-                "to_number": sanitized,
-                "external_number": sanitized,
-                "extension": extension,
-                "user_id": self.env.uid,
-                "partner_id": partner.id if partner else False,
-            }
-        )
+        call = self._support_log_outbound_call(company, extension, sanitized, partner)
         # Linking the call changes the ticket: only when the agent may change it.
         if ticket and ticket.has_access("write"):
             ticket.sudo().pbx_call_id = call
@@ -421,6 +408,25 @@ class SupportPbxCall(models.Model):
                 "sticky": False,
             },
         }
+
+    @api.model
+    def _support_log_outbound_call(self, company, extension, number, partner):
+        """The call log of a call the current agent started (checked by the
+        caller): in sudo, agents do not create call lines themselves."""
+        return self.sudo().create(
+            {
+                "call_uid": f"odoo-{self.env.uid}-{fields.Datetime.now().timestamp()}"
+                f"-{number}",
+                "company_id": company.id,
+                "direction": "outbound",
+                "from_number": extension,
+                "to_number": number,
+                "external_number": number,
+                "extension": extension,
+                "user_id": self.env.uid,
+                "partner_id": partner.id if partner else False,
+            }
+        )
 
     @api.model
     def _pbx_request(self, company, url):

@@ -74,11 +74,15 @@ class MailThread(models.AbstractModel):
         strip_attachments=False,
         thread_id=None,
     ):
+        # Every mail passes here, whatever app it is for: the gateway runs in
+        # sudo for all of them (so the caller check), and the mail fetcher
+        # commits after each mail even when it fails (so the savepoint: a
+        # failing mail of any app leaves nothing half-written). Which app a
+        # mail is for is only known once routed: the drop log keeps the desk's
+        # own mails (_support_mail_concerns_desk).
         self._support_check_gateway_caller()
         holder = MailHolder(raw=self._support_raw_mail(message))
         try:
-            # A failing mail leaves nothing half-done, and a trace in the drops
-            # (the mail fetcher marks it read and goes on).
             with self.env.cr.savepoint():
                 result = super(
                     MailThread, self.with_context(support_mail_holder=holder)
@@ -92,13 +96,35 @@ class MailThread(models.AbstractModel):
                 )
                 self._support_note_unreadable(holder, result)
         except Exception as error:
-            if holder.get("msg_dict") is not None:
+            if self._support_mail_concerns_desk(holder, model):
                 holder.update(reason="error", details=repr(error)[:200])
                 self._support_log_drop(holder)
             raise
-        if not result and holder.get("msg_dict") is not None:
+        if not result and self._support_mail_concerns_desk(holder, model):
             self._support_log_drop(holder)
         return result
+
+    @api.model
+    def _support_mail_concerns_desk(self, holder, model):
+        """Whether a mail that made nothing is the desk's to log: routed to
+        tickets, sent to no alias at all, or failed before any routing (no
+        other app owns those); not a mail for another app's alias, nor the
+        bounce of another app's mail (``desk`` set by the routing)."""
+        msg_dict = holder.get("msg_dict")
+        if msg_dict is None:
+            return False
+        if model == "support.ticket":
+            return True
+        if "desk" not in holder and msg_dict.get("message_id"):
+            # stopped before routing: a mail already processed is the desk's
+            # if its first copy went to a ticket
+            first = (
+                self.env["mail.message"]
+                .sudo()
+                .search([("message_id", "=", msg_dict["message_id"])], limit=1)
+            )
+            return not first or first.model == "support.ticket"
+        return holder.get("desk", True)
 
     @api.model
     def _support_note_unreadable(self, holder, thread_id):
@@ -120,6 +146,8 @@ class MailThread(models.AbstractModel):
     def message_parse(self, message, save_original=False):
         # Real-world mail first made readable (charsets, broken MIME): Odoo
         # parses a decoded copy, routing still reads the mail as received.
+        # For every app's mail: parsing comes before routing, and a mail Odoo
+        # cannot decode is as unreadable for a CRM lead as for a ticket.
         decoded = None
         parsed = message
         if isinstance(message, EmailMessage):
@@ -169,7 +197,9 @@ class MailThread(models.AbstractModel):
     ):
         # A mail forwarded as an attachment (message/rfc822): Odoo walks into it
         # and the forwarded HTML replaces the sender's own text. Keep the outer
-        # body and attach the forwarded mail as an .eml file.
+        # body and attach the forwarded mail as an .eml file. For every app's
+        # mail, as parsing comes before routing; only mails with such a part
+        # change, and what they get is what any app would want.
         if message_dict.get("is_bounce") or not message.is_multipart():
             return super()._message_parse_extract_payload(
                 message, message_dict, save_original=save_original
@@ -222,13 +252,16 @@ class MailThread(models.AbstractModel):
                 raise
             # Sent to no alias (e.g. a fetched mailbox): a ticket reference may
             # still name the ticket.
+            self._support_mail_mark_desk(True)
             routes = self.env["support.ticket"]._support_mail_unrouted(
                 message, message_dict
             )
             if not routes:
                 self._support_drop_reason("no_route", str(error)[:200])
                 return []
-        if not any(route[0] == "support.ticket" for route in routes):
+        desk = any(route[0] == "support.ticket" for route in routes)
+        self._support_mail_mark_desk(desk)
+        if not desk:
             return routes
         return self.env["support.ticket"]._support_mail_route(
             message, message_dict, routes
@@ -245,7 +278,18 @@ class MailThread(models.AbstractModel):
         return super()._message_route_process(message, message_dict, routes)
 
     @api.model
+    def _support_mail_mark_desk(self, desk):
+        """Note, the first time, whether the mail processed is the desk's."""
+        holder = self._support_mail_holder()
+        if holder is not None:
+            holder.setdefault("desk", desk)
+
+    @api.model
     def _routing_handle_bounce(self, email_message, message_dict):
+        bounced = message_dict.get("bounced_message")
+        self._support_mail_mark_desk(
+            bounced[:1].model in (None, False, "support.ticket")
+        )
         self._support_drop_reason("bounce", message_dict.get("bounced_email"))
         return super()._routing_handle_bounce(email_message, message_dict)
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models, tools
 
-from .support_ticket import CHANNELS
+from ..ticket.support_ticket import CHANNELS
 
 RULE_ROLES = [
     "notify_opener",

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .support_stage import CLOSED_STATES
+from ..ticket.support_stage import CLOSED_STATES
 
 # Open tickets listed on the customer card.
 CARD_TICKET_LIMIT = 5
@@ -50,6 +50,7 @@ class ResPartner(models.Model):
     support_contact_count = fields.Integer(
         string="Contact Count", compute="_compute_support_contact_count"
     )
+
     # The customer card (a dialog opened from the ticket form).
     support_card_contract_ids = fields.Many2many(
         "support.contract",
@@ -76,29 +77,6 @@ class ResPartner(models.Model):
         domain="[('parent_id', '=', False)]",
         help="Customers this reseller may open tickets for from the portal, besides "
         "the final customers of its contracts.",
-    )
-
-    # Numbers in E.164 (+390212345678), so that a caller is found with one indexed
-    # query whatever way the number was typed.
-    support_phone_sanitized = fields.Char(
-        string="Phone (E.164)",
-        compute="_compute_support_phone_sanitized",
-        store=True,
-        index="btree_not_null",
-    )
-    support_mobile_sanitized = fields.Char(
-        string="Mobile (E.164)",
-        compute="_compute_support_phone_sanitized",
-        store=True,
-        index="btree_not_null",
-    )
-
-    # Mail domain of the partner, to put unknown senders in their company.
-    support_email_domain = fields.Char(
-        string="Mail Domain",
-        compute="_compute_support_email_domain",
-        store=True,
-        index="btree_not_null",
     )
 
     # ------------------------------------------------------------------
@@ -139,19 +117,6 @@ class ResPartner(models.Model):
                 labels,
             )
         )
-
-    @api.depends("phone", "mobile", "country_id")
-    def _compute_support_phone_sanitized(self):
-        default_country = self.env.company._support_pbx_country()
-        for partner in self:
-            country = partner.country_id or default_country
-            for source, target in (
-                ("phone", "support_phone_sanitized"),
-                ("mobile", "support_mobile_sanitized"),
-            ):
-                partner[target] = partner._support_sanitize_phone(
-                    partner[source], country
-                )
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_contract_count(self):
@@ -404,66 +369,3 @@ class ResPartner(models.Model):
         if final_partner:
             customers |= final_partner.commercial_partner_id
         return Equipment.search([("support_partner_id", "in", customers.ids)])
-
-    @api.depends("email_normalized", "website", "is_company")
-    def _compute_support_email_domain(self):
-        for partner in self:
-            domain = (partner.email_normalized or "").rpartition("@")[2]
-            if not domain and partner.is_company and partner.website:
-                domain = partner.website.split("://")[-1].split("/")[0]
-                domain = domain.removeprefix("www.")
-            partner.support_email_domain = domain.lower() or False
-
-    @api.model
-    def _support_find_by_email_domain(self, domain):
-        """The company owning mail ``domain``: a company with that domain, else
-        the company of a contact with that domain (never a private person who
-        happens to share it)."""
-        partner = self.search(
-            [
-                ("support_email_domain", "=", domain.lower()),
-                "|",
-                ("is_company", "=", True),
-                ("parent_id", "!=", False),
-            ],
-            order="is_company desc, id",
-            limit=1,
-        )
-        return partner.commercial_partner_id
-
-    @api.model
-    def _support_sanitize_phone(self, number, country=None):
-        """E.164 form of a number, or False when it cannot be understood."""
-        if not number:
-            return False
-        country = country or self.env.company._support_pbx_country()
-        if not country:
-            return False
-        return self._phone_format_number(number, country, force_format="E164") or False
-
-    @api.model
-    def _support_find_by_phone(self, number):
-        """Partners whose phone or mobile is `number`: contacts before companies."""
-        sanitized = self._support_sanitize_phone(number)
-        if not sanitized:
-            return self.browse()
-        return self.search(
-            [
-                "|",
-                ("support_phone_sanitized", "=", sanitized),
-                ("support_mobile_sanitized", "=", sanitized),
-            ],
-            order="is_company, id",
-        )
-
-    def action_support_call_phone(self):
-        self.ensure_one()
-        Call = self.env["support.pbx.call"]
-        Call._check_support_can_call()
-        return Call._originate(self.phone, partner=self)
-
-    def action_support_call_mobile(self):
-        self.ensure_one()
-        Call = self.env["support.pbx.call"]
-        Call._check_support_can_call()
-        return Call._originate(self.mobile, partner=self)

@@ -1,0 +1,3 @@
+from . import support_ticket
+from . import ir_rule
+from . import ir_http

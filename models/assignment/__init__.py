@@ -1,0 +1,3 @@
+from . import support_ticket
+from . import support_team
+from . import res_users

@@ -1,0 +1,3 @@
+from . import maintenance_equipment
+from . import support_contract
+from . import support_ticket

@@ -1,0 +1,11 @@
+from odoo import fields, models
+
+
+class SupportTeam(models.Model):
+    _inherit = "support.team"
+
+    mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="Outgoing Mail Server",
+        help="Server used for the mails of this team's tickets.",
+    )
