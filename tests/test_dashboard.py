@@ -103,6 +103,13 @@ class TestDashboard(JsonRpcMixin, HttpCase):
             {self.agent.id: 1, self.colleague.id: 1},
         )
 
+    def test_dashboard_tour(self):
+        self.start_tour(
+            "/odoo/action-support_desk.support_dashboard_action",
+            "support_desk_dashboard_tour",
+            login=self.agent.login,
+        )
+
     def test_dashboard_menu_for_agents(self):
         menu = self.env.ref("support_desk.support_menu_dashboard")
         Menu = self.env["ir.ui.menu"]
