@@ -151,7 +151,8 @@ class TestDashboard(JsonRpcMixin, HttpCase):
         mine = self._board_actions(self.agent, my_board)
         self.assertEqual(mine[0].get("string"), "My expired tickets")
         self.assertEqual(
-            int(mine[0].get("name")), self.env.ref("support_desk.support_ticket_action").id
+            int(mine[0].get("name")),
+            self.env.ref("support_desk.support_ticket_action").id,
         )
         # The agent's own page only.
         self.assertFalse(self._board_actions(self.colleague, my_board))

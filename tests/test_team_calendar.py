@@ -34,7 +34,10 @@ class TestTeamCalendar(SupportDeskCommon):
 
     def test_views_per_date_coloured_and_filtered_by_agent(self):
         expected = {
-            "support_ticket_view_calendar_team": ("date_planned_start", "date_deadline"),
+            "support_ticket_view_calendar_team": (
+                "date_planned_start",
+                "date_deadline",
+            ),
             "support_ticket_view_calendar_team_deadline": ("date_deadline", None),
             "support_ticket_view_calendar_team_sla": ("sla_deadline", None),
         }
