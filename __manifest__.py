@@ -16,6 +16,7 @@
         "maintenance",
         "phone_validation",
         "base_import",
+        "board",
     ],
     "data": [
         "security/support_desk_security.xml",
@@ -47,6 +48,7 @@
         "report/support_statement_report.xml",
         "report/support_ticket_report.xml",
         "views/support_pbx_call_views.xml",
+        "views/support_dashboard_views.xml",
         "views/menus.xml",
         "views/support_mail_drop_views.xml",
         "data/support_mail_drop_data.xml",

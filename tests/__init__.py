@@ -37,3 +37,7 @@ from . import test_security_mail
 from . import test_portal_attachment
 from . import test_notification_roles
 from . import test_reporting_access
+from . import test_ticket_window
+from . import test_team_calendar
+from . import test_dashboard
+from . import test_ticket_form_ui

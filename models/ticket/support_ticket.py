@@ -1,5 +1,6 @@
 import logging
 import re
+from datetime import timedelta
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
@@ -385,6 +386,45 @@ class SupportTicket(models.Model):
         if self.team_id.default_type_id and not self.type_id:
             self.type_id = self.team_id.default_type_id
 
+    @api.onchange("type_id", "date_planned_start")
+    def _onchange_support_window(self):
+        """A new ticket's window starts now and lasts its type's duration.
+
+        Only empty dates are filled: a date the user typed is kept.
+        """
+        if not self._origin and not self.date_planned_start:
+            self.date_planned_start = fields.Datetime.now()
+        if not self.date_deadline and self.type_id.default_duration_days:
+            self.date_deadline = self._support_type_deadline(
+                self.type_id, self.date_planned_start, self.company_id
+            )
+
+    @api.model
+    def _support_type_deadline(self, ticket_type, start, company):
+        """End of the type's default window from `start`: the end of the last
+        working day on the company's calendar, the start's day counted."""
+        days = ticket_type.default_duration_days
+        if not days or not start:
+            return False
+        calendar = (company or self.env.company).resource_calendar_id
+        end = calendar and calendar.plan_days(days, start, compute_leaves=True)
+        return end or start + timedelta(days=days)
+
+    def _support_default_deadline_vals(self, vals):
+        """Tickets from every channel get their type's deadline unless the
+        caller gave one (even an empty one)."""
+        if "date_deadline" in vals or not vals.get("type_id"):
+            return
+        start = fields.Datetime.to_datetime(vals.get("date_planned_start"))
+        deadline = self._support_type_deadline(
+            self.env["support.ticket.type"].browse(vals["type_id"]),
+            start or fields.Datetime.now(),
+            self.env["res.company"].browse(vals.get("company_id")),
+        )
+        if deadline:
+            vals["date_deadline"] = deadline
+            vals.setdefault("date_planned_start", start or fields.Datetime.now())
+
     @api.model_create_multi
     def create(self, vals_list):
         # Our own copies: the number and flags set below must not stay in the
@@ -401,6 +441,7 @@ class SupportTicket(models.Model):
                 team = self.env["support.team"].browse(vals["team_id"])
                 if team.default_type_id:
                     vals["type_id"] = team.default_type_id.id
+            self._support_default_deadline_vals(vals)
             # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self._get_next_number()

@@ -34,7 +34,22 @@ class SupportTicketType(models.Model):
         help="Customers whose own list of types includes this one.",
     )
     active = fields.Boolean(default=True)
+    default_duration_days = fields.Integer(
+        string="Default Duration (Working Days)",
+        help="A new ticket of this type gets a deadline at the end of this many "
+        "working days of its company's working calendar (calendar days when the "
+        "company has none), counted from its start, the day of the start "
+        "included. 0: no default deadline.",
+    )
     ticket_properties_definition = fields.PropertiesDefinition(
         string="Ticket Custom Fields",
         help="Fields of this type's tickets, added by managers from the ticket form.",
     )
+
+    _sql_constraints = [
+        (
+            "default_duration_days_positive",
+            "CHECK(default_duration_days >= 0)",
+            "The default duration of a type cannot be negative.",
+        ),
+    ]
