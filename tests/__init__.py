@@ -37,3 +37,4 @@ from . import test_security_mail
 from . import test_portal_attachment
 from . import test_notification_roles
 from . import test_reporting_access
+from . import test_mail_customer_links
