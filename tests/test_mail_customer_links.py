@@ -58,7 +58,9 @@ class TestMailCustomerLinks(SupportMailCommon):
         # A second mail from the same company creates nothing new.
         before = self._counts()
         second = self.Ticket.browse(
-            self._process(make_mail(sender="Ezio <ezio@newco.example>", subject="Again"))
+            self._process(
+                make_mail(sender="Ezio <ezio@newco.example>", subject="Again")
+            )
         )
         self.assertEqual(second.partner_id, company)
         self.assertEqual(second.project_id, project)
@@ -77,7 +79,9 @@ class TestMailCustomerLinks(SupportMailCommon):
             self._process(make_mail(sender="Dino <dino@newco.example>"))
         )
         self.assertEqual(ticket.project_id.name, "newco.example")
-        self.assertFalse(self.Contract.search([("partner_id", "=", ticket.partner_id.id)]))
+        self.assertFalse(
+            self.Contract.search([("partner_id", "=", ticket.partner_id.id)])
+        )
         self._switch(self.team_a, project=False)
         ticket = self.Ticket.browse(
             self._process(make_mail(sender="Ugo <ugo@other.example>"))
@@ -155,7 +159,9 @@ class TestMailCustomerLinks(SupportMailCommon):
         before = self._counts()
         dropped = [
             make_mail(sender="x@spam.example"),  # blacklisted
-            make_mail(sender="ooo@newco.example", headers={"Auto-Submitted": "auto-replied"}),
+            make_mail(
+                sender="ooo@newco.example", headers={"Auto-Submitted": "auto-replied"}
+            ),
             make_mail(sender="helpdesk@support.example.com"),  # our own alias
         ]
         for raw in dropped:
