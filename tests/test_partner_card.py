@@ -152,6 +152,123 @@ class TestPartnerCard(SupportDeskCommon):
             self.ticket_a | self.ticket_b | self.ticket_final,
         )
 
+    def test_prepaid_hours(self):
+        """Bought, used (billable tracking) and left hours of the customer's
+        active prepaid contracts, as account or as final customer."""
+        self.contract.write({"service_mode": "prepaid", "hours_bought": 10})
+        self.resold.write({"service_mode": "prepaid", "hours_bought": 4})
+        self.old_contract.write({"service_mode": "prepaid", "hours_bought": 100})
+        # A draft prepaid contract of another period counts for nothing yet.
+        self.env["support.contract"].create(
+            {
+                "name": "ACME Next",
+                "partner_id": self.customer.id,
+                "date_start": "2010-02-01",
+                "date_end": "2010-12-31",
+                "service_mode": "prepaid",
+                "hours_bought": 50,
+            }
+        )
+        self.assertEqual(self.ticket_a.contract_id, self.contract)
+        self.assertEqual(self.ticket_final.contract_id, self.resold)
+        worker = self.env["hr.employee"].create({"name": "Card Worker"})
+        for ticket, hours, billable in (
+            (self.ticket_a, 2.5, True),
+            (self.ticket_a, 3, False),
+            (self.ticket_final, 1, True),
+        ):
+            self.env["account.analytic.line"].create(
+                {
+                    "support_ticket_id": ticket.id,
+                    "unit_amount": hours,
+                    "support_billable": billable,
+                    "employee_id": worker.id,
+                    "name": "Work",
+                }
+            )
+
+        def hours(partner, user):
+            partner = partner.with_user(user)
+            partner.invalidate_recordset()
+            return (
+                partner.support_prepaid_hours_bought,
+                partner.support_prepaid_hours_used,
+                partner.support_prepaid_hours_left,
+            )
+
+        self.assertEqual(hours(self.customer, self.agent), (14, 3.5, 10.5))
+        # A contact shows its company's; the reseller only its own contract.
+        self.assertEqual(hours(self.customer_contact, self.agent), (14, 3.5, 10.5))
+        self.assertEqual(hours(self.other_customer, self.agent), (4, 1, 3))
+        # A standard contract has no prepaid hours.
+        self.resold.service_mode = "standard"
+        self.assertEqual(hours(self.other_customer, self.agent), (0, 0, 0))
+        # Contracts are for helpdesk users: an employee reads no hours.
+        self.assertEqual(hours(self.customer, self.employee), (0, 0, 0))
+
+    def test_sales_and_crm_on_the_card(self):
+        """Quotations, orders and opportunities when Sales / CRM are installed
+        (never a dependency), counted in the user's rights."""
+        partner = self.customer.with_user(self.manager)
+        if "sale.order" not in self.env:
+            self.assertFalse(partner.support_card_has_sale)
+            self.assertEqual(partner.support_quotation_count, 0)
+            with self.assertRaises(UserError):
+                partner.action_view_support_quotations()
+        if "crm.lead" not in self.env:
+            self.assertFalse(partner.support_card_has_crm)
+            self.assertEqual(partner.support_opportunity_count, 0)
+            with self.assertRaises(UserError):
+                partner.action_view_support_opportunities()
+        if "sale.order" not in self.env or "crm.lead" not in self.env:
+            return
+        # Both installed (scripts/test.sh -i support_desk,sale,crm).
+        seller = new_test_user(
+            self.env, login="sd_seller", groups="sales_team.group_sale_salesman"
+        )
+        Order = self.env["sale.order"]
+        Order.create(
+            [
+                {"partner_id": self.customer.id, "user_id": seller.id},
+                {"partner_id": self.customer_contact.id, "user_id": seller.id},
+                {"partner_id": self.other_customer.id, "user_id": seller.id},
+            ]
+        )
+        confirmed = Order.create({"partner_id": self.customer.id, "user_id": seller.id})
+        confirmed.state = "sale"
+        # Another seller's order: a salesman reads only their own.
+        Order.create({"partner_id": self.customer.id})
+        Lead = self.env["crm.lead"]
+        Lead.create(
+            [
+                {
+                    "name": "ACME upgrade",
+                    "type": "opportunity",
+                    "partner_id": self.customer_contact.id,
+                    "user_id": seller.id,
+                },
+                {"name": "ACME lead", "type": "lead", "partner_id": self.customer.id},
+            ]
+        )
+        card = self.customer.with_user(seller)
+        self.assertTrue(card.support_card_has_sale)
+        self.assertTrue(card.support_card_has_crm)
+        self.assertEqual(card.support_quotation_count, 2)
+        self.assertEqual(card.support_sale_order_count, 1)
+        self.assertEqual(card.support_opportunity_count, 1)
+        action = card.action_view_support_quotations()
+        self.assertEqual(len(Order.with_user(seller).search(action["domain"])), 2)
+        action = card.action_view_support_opportunities()
+        self.assertEqual(action["res_model"], "crm.lead")
+        self.assertEqual(
+            Lead.with_user(seller).search(action["domain"]).name, "ACME upgrade"
+        )
+        # A helpdesk manager without Sales rights sees neither.
+        self.assertFalse(partner.support_card_has_sale)
+        self.assertEqual(partner.support_quotation_count, 0)
+        with self.assertRaises(UserError):
+            partner.action_view_support_sale_orders()
+
     def test_ticket_opens_card(self):
         ticket = self.ticket_final.with_user(self.agent)
         action = ticket.action_support_partner_card()
@@ -242,3 +359,43 @@ class TestPartnerCardUi(HttpCase):
             "support_desk_partner_card_tour",
             login=agent.login,
         )
+
+    def test_card_and_related_on_new_ticket_tour(self):
+        """While a ticket is created: the card of the account just chosen, with
+        its prepaid hours, and related tickets picked among its tickets."""
+        team = self.env["support.team"].create({"name": "Card Team"})
+        agent = new_test_user(
+            self.env,
+            login="card_agent2",
+            groups="support_desk.group_support_agent",
+            name="Card Agent",
+        )
+        team.member_ids = agent
+        Partner = self.env["res.partner"]
+        customer = Partner.create({"name": "Prepaid Customer", "is_company": True})
+        other = Partner.create({"name": "Unrelated Customer", "is_company": True})
+        self.env["support.contract"].create(
+            {
+                "name": "Prepaid Block",
+                "partner_id": customer.id,
+                "date_start": "2020-01-01",
+                "state": "active",
+                "service_mode": "prepaid",
+                "hours_bought": 7.5,
+            }
+        )
+        Ticket = self.env["support.ticket"]
+        own = Ticket.create(
+            {"name": "Jam in tray one", "partner_id": customer.id, "team_id": team.id}
+        )
+        foreign = Ticket.create(
+            {"name": "Jam in tray two", "partner_id": other.id, "team_id": team.id}
+        )
+        self.start_tour(
+            "/odoo/action-support_desk.support_ticket_action/new",
+            "support_desk_partner_card_new_ticket_tour",
+            login=agent.login,
+        )
+        ticket = Ticket.search([("name", "=", "Toner empty")])
+        self.assertEqual(ticket.partner_id, customer)
+        self.assertEqual(ticket.related_ticket_ids, own | foreign)

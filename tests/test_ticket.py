@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .. import uninstall_hook
 from .common import SupportDeskCommon
@@ -266,6 +267,47 @@ class TestTicket(SupportDeskCommon):
         self.assertEqual(first.related_ticket_ids, third)
         fourth = self._create_ticket(related_ticket_ids=[(6, 0, third.ids)])
         self.assertEqual(third.related_ticket_ids, first | fourth)
+
+    def test_related_tickets_domain(self):
+        """Related tickets are offered among those of the same account / final
+        customer; "Any Customer" (or no customer) offers them all."""
+        Ticket = self.env["support.ticket"].with_user(self.manager)
+        third = self.env["res.partner"].create({"name": "Initech", "is_company": True})
+        mine = self._create_ticket(name="Mine")
+        as_final = self._create_ticket(
+            name="Resold", partner_id=third.id, final_partner_id=self.customer.id
+        )
+        theirs = self._create_ticket(name="Theirs", partner_id=self.other_customer.id)
+        loose = self._create_ticket(name="Loose", partner_id=False)
+        # The domain the form's field evaluates, as the client gets it.
+        domain = Ticket.fields_get(["related_ticket_ids"])["related_ticket_ids"][
+            "domain"
+        ]
+
+        def offered(ticket, search_all=False, **values):
+            record = {
+                "id": ticket.id,
+                "partner_id": ticket.partner_id.id,
+                "final_partner_id": ticket.final_partner_id.id,
+                "related_search_all": search_all,
+                **values,
+            }
+            candidates = Ticket.search(safe_eval(domain, record))
+            return candidates & (mine | as_final | theirs | loose)
+
+        self.assertEqual(offered(mine), as_final)
+        self.assertEqual(offered(as_final), mine)
+        self.assertEqual(offered(theirs), self.env["support.ticket"])
+        self.assertEqual(offered(theirs, search_all=True), mine | as_final | loose)
+        self.assertEqual(offered(loose), mine | as_final | theirs)
+        # A new ticket (no id yet) of the final customer Initech's reseller.
+        self.assertEqual(offered(loose, id=False, partner_id=third.id), as_final)
+        # The toggle is in the form, for employees only.
+        arch = Ticket.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="related_search_all"', arch)
+        self.assertIn("related_search_all", Ticket.fields_get())
+        portal_fields = Ticket.with_user(self.portal_user).fields_get()
+        self.assertNotIn("related_search_all", portal_fields)
 
     def test_type_routes_to_team(self):
         ticket_type = self.env["support.ticket.type"].create(

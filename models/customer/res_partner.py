@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..ticket.support_stage import CLOSED_STATES
 
@@ -62,6 +62,45 @@ class ResPartner(models.Model):
     )
     support_card_ticket_ids = fields.Many2many(
         "support.ticket", string="Last Open Tickets", compute="_compute_support_card"
+    )
+    # Prepaid hours of the customer's active contracts (account or final customer).
+    support_prepaid_hours_bought = fields.Float(
+        string="Prepaid Hours Bought",
+        compute="_compute_support_prepaid_hours",
+        groups="base.group_user",
+    )
+    support_prepaid_hours_used = fields.Float(
+        string="Prepaid Hours Used",
+        compute="_compute_support_prepaid_hours",
+        groups="base.group_user",
+    )
+    support_prepaid_hours_left = fields.Float(
+        string="Prepaid Hours Left",
+        compute="_compute_support_prepaid_hours",
+        groups="base.group_user",
+    )
+    # Sales and CRM on the card when installed (never dependencies): the
+    # counts read in the user's rights, False/0 without the apps or the rights.
+    support_card_has_sale = fields.Boolean(
+        compute="_compute_support_card_sales", groups="base.group_user"
+    )
+    support_card_has_crm = fields.Boolean(
+        compute="_compute_support_card_sales", groups="base.group_user"
+    )
+    support_quotation_count = fields.Integer(
+        string="Quotations",
+        compute="_compute_support_card_sales",
+        groups="base.group_user",
+    )
+    support_sale_order_count = fields.Integer(
+        string="Sales Orders",
+        compute="_compute_support_card_sales",
+        groups="base.group_user",
+    )
+    support_opportunity_count = fields.Integer(
+        string="Opportunities",
+        compute="_compute_support_card_sales",
+        groups="base.group_user",
     )
     support_portal_company_visible = fields.Boolean(
         string="Contacts See All Company Tickets",
@@ -177,20 +216,121 @@ class ResPartner(models.Model):
         for partner in self:
             partner.support_contact_count = counts.get(partner.commercial_partner_id, 0)
 
+    def _support_active_contracts(self):
+        """Active contracts of the partners' companies, as account or final
+        customer, that the user may read."""
+        companies = self.commercial_partner_id
+        Contract = self.env["support.contract"]
+        if not companies.ids or not Contract.has_access("read"):
+            return Contract
+        return Contract.search(
+            [
+                ("state", "=", "active"),
+                "|",
+                ("partner_id", "in", companies.ids),
+                ("final_partner_id", "in", companies.ids),
+            ]
+        )
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_support_prepaid_hours(self):
+        contracts = self._support_active_contracts().filtered(
+            lambda c: c.service_mode == "prepaid"
+        )
+        for partner in self:
+            company = partner.commercial_partner_id
+            mine = contracts.filtered(
+                lambda c, company=company: (
+                    company in (c.partner_id | c.final_partner_id)
+                )
+            )
+            # hours_used is computed for all the contracts at once.
+            partner.support_prepaid_hours_bought = sum(mine.mapped("hours_bought"))
+            partner.support_prepaid_hours_used = sum(mine.mapped("hours_used"))
+            partner.support_prepaid_hours_left = sum(mine.mapped("hours_left"))
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_support_card_sales(self):
+        counts = {}
+        for kind, (model, domain) in self._support_card_sales_domains().items():
+            counts[kind] = self._support_count_by_company(model, domain)
+        has_sale = self._support_card_can_read("sale.order")
+        has_crm = self._support_card_can_read("crm.lead")
+        for partner in self:
+            company = partner.commercial_partner_id
+            partner.support_card_has_sale = has_sale
+            partner.support_card_has_crm = has_crm
+            for kind, by_company in counts.items():
+                partner[f"support_{kind}_count"] = by_company.get(company, 0)
+
+    @api.model
+    def _support_card_sales_domains(self):
+        """{count: (model, domain)} of the Sales and CRM documents on the card."""
+        return {
+            "quotation": ("sale.order", [("state", "in", ("draft", "sent"))]),
+            "sale_order": ("sale.order", [("state", "=", "sale")]),
+            "opportunity": (
+                "crm.lead",
+                [("type", "=", "opportunity"), ("stage_id.is_won", "=", False)],
+            ),
+        }
+
+    @api.model
+    def _support_card_can_read(self, model):
+        return model in self.env and self.env[model].has_access("read")
+
+    def _support_count_by_company(self, model, domain):
+        """{company: count} of a model's records whose partner belongs to one of
+        the partners' companies, in one grouped query with the user's rights;
+        empty when the app is not installed or the user may not read it."""
+        companies = self.commercial_partner_id
+        if not companies.ids or not self._support_card_can_read(model):
+            return {}
+        counts = {}
+        for partner, count in self.env[model]._read_group(
+            [("partner_id", "child_of", companies.ids), *domain],
+            ["partner_id"],
+            ["__count"],
+        ):
+            company = partner.commercial_partner_id
+            counts[company] = counts.get(company, 0) + count
+        return counts
+
+    def _support_card_sales_action(self, kind):
+        """The customer's quotations, orders or opportunities, in the user's rights."""
+        self.ensure_one()
+        model, domain = self._support_card_sales_domains()[kind]
+        if not self._support_card_can_read(model):
+            raise UserError(self.env._("This list is not available."))
+        company = self.commercial_partner_id
+        names = {
+            "quotation": self.env._("Quotations"),
+            "sale_order": self.env._("Sales Orders"),
+            "opportunity": self.env._("Opportunities"),
+        }
+        return {
+            "type": "ir.actions.act_window",
+            "name": names[kind],
+            "res_model": model,
+            "view_mode": "list,kanban,form" if model == "crm.lead" else "list,form",
+            "domain": [("partner_id", "child_of", company.id), *domain],
+            "context": {"default_partner_id": company.id}
+            | ({"default_type": "opportunity"} if model == "crm.lead" else {}),
+        }
+
+    def action_view_support_quotations(self):
+        return self._support_card_sales_action("quotation")
+
+    def action_view_support_sale_orders(self):
+        return self._support_card_sales_action("sale_order")
+
+    def action_view_support_opportunities(self):
+        return self._support_card_sales_action("opportunity")
+
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_card(self):
         companies = self.commercial_partner_id
-        Contract = self.env["support.contract"]
-        contracts = Contract
-        if companies.ids and Contract.has_access("read"):
-            contracts = Contract.search(
-                [
-                    ("state", "=", "active"),
-                    "|",
-                    ("partner_id", "in", companies.ids),
-                    ("final_partner_id", "in", companies.ids),
-                ]
-            )
+        contracts = self._support_active_contracts()
         Project = self.env["project.project"]
         projects = Project
         if companies.ids and Project.has_access("read"):

@@ -34,6 +34,21 @@ class SupportTeam(models.Model):
         "after its mail domain). The contract always follows the customer.",
     )
 
+    mail_create_contract = fields.Boolean(
+        string="Create Contracts for New Customers",
+        help="A customer company writing for the first time with no contract gets "
+        "a draft contract named after it, with the team's default SLA policy, "
+        "for the sales team to complete and activate. Never for public mail "
+        "providers, our own addresses or employees.",
+    )
+
+    mail_create_project = fields.Boolean(
+        string="Create Projects for New Customers",
+        help="Tickets opened by mail get the customer's project; a customer "
+        "company with none gets a new project named after it, where the time "
+        "tracked on its tickets goes.",
+    )
+
     mail_default_user_id = fields.Many2one(
         "res.users",
         string="Default Follower",

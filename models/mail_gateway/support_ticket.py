@@ -54,6 +54,7 @@ class SupportTicket(models.Model):
             values["priority_id"] = team.default_priority_id.id
         if "partner_id" not in values:
             values.update(self._support_mail_customer_vals(msg_dict, team))
+        values.update(self._support_mail_new_customer_vals(values, msg_dict, team))
         if (
             team.mail_link_project
             and values.get("partner_id")
@@ -123,6 +124,101 @@ class SupportTicket(models.Model):
         if team.mail_default_partner_id:
             return {"partner_id": team.mail_default_partner_id.id}
         return {}
+
+    @api.model
+    def _support_mail_new_customer_vals(self, values, msg_dict, team):
+        """Contract and project of a customer company writing for the first
+        time, made when the team asks ("Associa Contratto / Progetto").
+
+        Runs in message_new, so only for a mail the gateway kept; returns the
+        project to link to the ticket.
+        """
+        if not (team.mail_create_contract or team.mail_create_project):
+            return {}
+        partner = self._support_mail_real_customer(values, msg_dict, team)
+        if not partner:
+            return {}
+        result = {}
+        project = self.env["project.project"].browse(values.get("project_id"))
+        if team.mail_create_project and not project:
+            project = self._support_mail_project(
+                partner.id
+            ) or self._support_mail_create_project(partner, team)
+            result["project_id"] = project.id
+        if team.mail_create_contract:
+            self._support_mail_create_contract(partner, team, project)
+        return result
+
+    @api.model
+    def _support_mail_real_customer(self, values, msg_dict, team):
+        """The company of a mail's sender when it is the ticket's account, or an
+        empty recordset when the sender is no real customer: a public mail
+        provider, our own address, an employee, one of our companies, a
+        private person, or a sender put in the team's default customer."""
+        Partner = self.env["res.partner"].sudo()
+        partner = Partner.browse(values.get("partner_id")).commercial_partner_id
+        sender = Partner.browse(
+            msg_dict.get("author_id") or values.get("partner_contact_id")
+        )
+        email = tools.email_normalize(msg_dict.get("email_from") or "")
+        domain = email and email.rpartition("@")[2]
+        if (
+            not partner.is_company
+            or sender.commercial_partner_id != partner
+            or not domain
+            or domain in team.company_id._support_public_mail_domain_set()
+            or self._support_is_own_address(email)
+        ):
+            return Partner
+        users = (sender | partner).with_context(active_test=False).user_ids
+        if not all(users.mapped("share")) or (
+            self.env["res.company"]
+            .sudo()
+            .search_count([("partner_id", "=", partner.id)], limit=1)
+        ):
+            return Partner
+        return partner
+
+    @api.model
+    def _support_mail_create_project(self, partner, team):
+        return (
+            self.env["project.project"]
+            .sudo()
+            .with_company(team.company_id)
+            .create(
+                {
+                    "name": partner.name,
+                    "partner_id": partner.id,
+                    "company_id": team.company_id.id,
+                    "allow_timesheets": True,
+                }
+            )
+        )
+
+    @api.model
+    def _support_mail_create_contract(self, partner, team, project):
+        """A draft contract for a company with none (draft or active) yet."""
+        Contract = self.env["support.contract"].sudo().with_company(team.company_id)
+        if Contract.search_count(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", team.company_id.id),
+                ("state", "in", ("draft", "active")),
+            ],
+            limit=1,
+        ):
+            return Contract
+        return Contract.create(
+            {
+                "name": partner.name,
+                "partner_id": partner.id,
+                "company_id": team.company_id.id,
+                "state": "draft",
+                "sla_policy_id": team.sla_policy_id.id,
+                "project_id": project.id,
+                "user_id": team.user_id.id,
+            }
+        )
 
     @api.model
     def _support_mail_project(self, partner_id):

@@ -187,6 +187,21 @@ class SupportTicket(models.Model):
         string="Related Tickets",
         copy=False,
         groups="base.group_user",
+        # Picked among the tickets of the same account / final customer, all
+        # of them for a ticket without customer or with "Any Customer" ticked.
+        domain="[('id', '!=', id)] if related_search_all "
+        "or not (partner_id or final_partner_id) else [('id', '!=', id), "
+        "'|', '|', '|', ('partner_id', '=', partner_id or -1), "
+        "('final_partner_id', '=', partner_id or -1), "
+        "('partner_id', '=', final_partner_id or -1), "
+        "('final_partner_id', '=', final_partner_id or -1)]",
+    )
+    related_search_all = fields.Boolean(
+        string="Related from Any Customer",
+        store=False,
+        groups="base.group_user",
+        help="Pick the related tickets among the tickets of every customer, not "
+        "only those of the account and final customer.",
     )
     reference = fields.Char(
         string="Practice Reference",
