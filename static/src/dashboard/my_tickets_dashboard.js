@@ -1,11 +1,13 @@
-import { Component, onWillStart } from "@odoo/owl";
+import { Component, onWillStart, useSubEnv } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { View } from "@web/views/view";
 
 /**
  * "My Tickets": the tickets I opened (or, as ticket administrator, that the users
- * in my scope opened) above the tickets assigned to me, on one screen.
+ * in my scope opened) above the tickets assigned to me, on one screen. Each box is
+ * Odoo's list with its own search bar, search panel and pager (the seed's "Filtra
+ * il Tipo, Stato, Aperto da, Assegnazione, Cliente").
  */
 export class MyTicketsDashboard extends Component {
     static template = "support_desk.MyTicketsDashboard";
@@ -13,18 +15,25 @@ export class MyTicketsDashboard extends Component {
     static props = ["*"];
 
     setup() {
+        // One breadcrumb for the screen, not one per box.
+        useSubEnv({ config: { ...this.env.config, noBreadcrumbs: true } });
         this.orm = useService("orm");
         this.actionService = useService("action");
         onWillStart(async () => {
             const domains = await this.orm.call("support.ticket", "get_dashboard_domains");
+            // Opened: every state, cancelled and expired included; assigned:
+            // the open ones first, a facet the user may remove.
             this.boxes = [
-                { key: "opened", props: this.listProps(domains.opened) },
-                { key: "assigned", props: this.listProps(domains.assigned) },
+                { key: "opened", props: this.listProps(domains.opened, {}) },
+                {
+                    key: "assigned",
+                    props: this.listProps(domains.assigned, { search_default_filter_open: 1 }),
+                },
             ];
         });
     }
 
-    listProps(domain) {
+    listProps(domain, context) {
         return {
             resModel: "support.ticket",
             type: "list",
@@ -33,7 +42,8 @@ export class MyTicketsDashboard extends Component {
                 [false, "search"],
             ],
             domain,
-            display: { controlPanel: false },
+            context,
+            display: { controlPanel: { adaptToScroll: false } },
             allowSelectors: false,
             selectRecord: (resId) => this.openTicket(resId),
             createRecord: () => this.openTicket(false),
