@@ -186,7 +186,7 @@ class ResPartner(models.Model):
         labels = ", ".join(self._fields[fname].string for fname in field_names)
         raise AccessError(
             self.env._(
-                "Only helpdesk agents can change these customer data: %s", labels
+                "Only helpdesk agents can change this customer data: %s", labels
             )
         )
 
