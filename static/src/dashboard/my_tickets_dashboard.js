@@ -1,4 +1,4 @@
-import { Component, onWillStart, useSubEnv } from "@odoo/owl";
+import { Component, onWillStart } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { View } from "@web/views/view";
@@ -15,8 +15,6 @@ export class MyTicketsDashboard extends Component {
     static props = ["*"];
 
     setup() {
-        // One breadcrumb for the screen, not one per box.
-        useSubEnv({ config: { ...this.env.config, noBreadcrumbs: true } });
         this.orm = useService("orm");
         this.actionService = useService("action");
         onWillStart(async () => {
@@ -44,6 +42,8 @@ export class MyTicketsDashboard extends Component {
             domain,
             context,
             display: { controlPanel: { adaptToScroll: false } },
+            // The box's title names it: no breadcrumb in each box.
+            noBreadcrumbs: true,
             allowSelectors: false,
             selectRecord: (resId) => this.openTicket(resId),
             createRecord: () => this.openTicket(false),
