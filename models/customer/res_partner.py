@@ -185,9 +185,7 @@ class ResPartner(models.Model):
             return
         labels = ", ".join(self._fields[fname].string for fname in field_names)
         raise AccessError(
-            self.env._(
-                "Only helpdesk agents can change this customer data: %s", labels
-            )
+            self.env._("Only helpdesk agents can change this customer data: %s", labels)
         )
 
     @api.depends_context("uid", "allowed_company_ids")
