@@ -17,6 +17,7 @@ from . import test_portal_ui
 from . import test_portal_tracking
 from . import test_workspace
 from . import test_workspace_ui
+from . import test_my_tickets
 from . import test_pbx
 from . import test_security_pbx
 from . import test_security_settings

@@ -361,6 +361,7 @@ class TestTicket(SupportDeskCommon):
             "support_ticket_in_charge_user_idx",
             "support_ticket_opened_by_idx",
             "support_ticket_mail_followers_partner_idx",
+            "support_ticket_expiry_due_idx",
         }
         self.assertLessEqual(expected, indexes())
         # replaced by the ones above (the same column, then the id)

@@ -591,4 +591,4 @@ class TestSearchPanel(WorkspaceCommon):
             for node in etree.fromstring(arch).iterfind(".//searchpanel/field")
             if node.get("enable_counters") == "1"
         }
-        self.assertEqual(counted, {"priority_id", "state"})
+        self.assertEqual(counted, {"priority_id", "state_display"})

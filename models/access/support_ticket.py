@@ -28,6 +28,8 @@ PROTECTED_FIELDS = frozenset(
         "tracked_hours",
         "tracking_progress",
         "tracking_status",
+        "state_display",
+        "partner_cb_points",
         "creation_log_pending",
         "creation_mail_pending",
         "calendar_event_id",

@@ -13,6 +13,8 @@ SUPPORT_MANAGER_FIELDS = (
     "support_portal_company_visible",
     "support_final_partner_ids",
 )
+# What the desk keeps about a customer: employees read it, agents keep it.
+SUPPORT_AGENT_FIELDS = ("support_cb_points",)
 
 
 class ResPartner(models.Model):
@@ -107,6 +109,12 @@ class ResPartner(models.Model):
         help="In the portal, every contact of this company sees all the company's "
         "tickets. Otherwise each contact sees their own.",
     )
+    support_cb_points = fields.Integer(
+        string="CB Points",
+        groups="base.group_user",
+        help="Service points of the customer (its lines): shown and searchable in "
+        "the ticket lists.",
+    )
     support_final_partner_ids = fields.Many2many(
         "res.partner",
         "support_partner_final_partner_rel",
@@ -129,11 +137,17 @@ class ResPartner(models.Model):
             self._check_support_settings_access(
                 [fname for fname in SUPPORT_MANAGER_FIELDS if vals.get(fname)]
             )
+            self._check_support_agent_fields_access(
+                [fname for fname in SUPPORT_AGENT_FIELDS if vals.get(fname)]
+            )
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_support_settings_access(
             [fname for fname in SUPPORT_MANAGER_FIELDS if fname in vals]
+        )
+        self._check_support_agent_fields_access(
+            [fname for fname in SUPPORT_AGENT_FIELDS if fname in vals]
         )
         return super().write(vals)
 
@@ -155,6 +169,23 @@ class ResPartner(models.Model):
                 "Only helpdesk managers can change these customer settings: %s",
                 labels,
             )
+        )
+
+    @api.model
+    def _check_support_agent_fields_access(self, field_names):
+        """Only helpdesk agents keep the customer's service data (CB points).
+
+        :raise AccessError: when another user writes one of `field_names`
+        """
+        if (
+            not field_names
+            or self.env.su
+            or self.env.user.has_group("support_desk.group_support_agent")
+        ):
+            return
+        labels = ", ".join(self._fields[fname].string for fname in field_names)
+        raise AccessError(
+            self.env._("Only helpdesk agents can change this customer data: %s", labels)
         )
 
     @api.depends_context("uid", "allowed_company_ids")

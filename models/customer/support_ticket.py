@@ -8,6 +8,14 @@ class SupportTicket(models.Model):
     allowed_type_ids = fields.Many2many(
         "support.ticket.type", compute="_compute_allowed_type_ids"
     )
+    # The first seed's "Punti CB" column: the customer's service points.
+    partner_cb_points = fields.Integer(
+        string="CB Points",
+        related="partner_id.commercial_partner_id.support_cb_points",
+        store=True,
+        index=True,
+        groups="base.group_user",
+    )
 
     @api.depends("partner_id")
     def _compute_allowed_type_ids(self):

@@ -3,9 +3,14 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..ticket.support_stage import CLOSED_STATES
+from ..ticket.support_stage import CLOSED_STATES, STAGE_STATES
 
 _logger = logging.getLogger(__name__)
+
+# The state a user reads in lists (the first seed's "Stato"): Expired is an open
+# ticket past its deadline or its resolution target.
+STATE_DISPLAY = [*STAGE_STATES[:3], ("expired", "Expired"), *STAGE_STATES[3:]]
+OPEN_STATES = tuple(state for state, _label in STAGE_STATES[:3])
 
 
 class SupportTicket(models.Model):
@@ -63,6 +68,32 @@ class SupportTicket(models.Model):
         search="_search_is_expired",
         help="The deadline has passed and the ticket is neither closed nor cancelled.",
     )
+    state_display = fields.Selection(
+        STATE_DISPLAY,
+        string="Status",
+        compute="_compute_state_display",
+        store=True,
+        index=True,
+        groups="base.group_user",
+        help="The state of the ticket, or Expired when it is open past its deadline "
+        "or its resolution target.",
+    )
+
+    def init(self):
+        res = super().init()
+        # The open rows whose deadline may still pass: what the expiry cron reads.
+        self._support_create_indexes(
+            [
+                (
+                    "support_ticket_expiry_due_idx",
+                    "support_ticket",
+                    "date_deadline",
+                    "state_display IN ('new', 'in_progress', 'on_hold') "
+                    "AND date_deadline IS NOT NULL",
+                )
+            ]
+        )
+        return res
 
     @api.depends("sla_line_ids.status", "sla_line_ids.deadline", "sla_line_ids.paused")
     def _compute_sla_fields(self):
@@ -246,3 +277,38 @@ class SupportTicket(models.Model):
             )._reach()
         elif not is_agent and message.message_type in ("comment", "email"):
             self.sudo()._sla_resume_reply_pause()
+
+    @api.depends("date_deadline", "state", "sla_resolution_failed")
+    def _compute_state_display(self):
+        # Stored, so that lists colour, count and group on it: a deadline that
+        # passes with no write is caught by _cron_update_state_display.
+        now = fields.Datetime.now()
+        for ticket in self:
+            late = ticket.sla_resolution_failed or (
+                ticket.date_deadline and ticket.date_deadline < now
+            )
+            expired = late and ticket.state in OPEN_STATES
+            ticket.state_display = "expired" if expired else ticket.state
+
+    @api.model
+    def _cron_update_state_display(self, limit=5000):
+        """Mark Expired the open tickets whose deadline passed since the last run.
+
+        One indexed query picks only the rows that became due; the others keep
+        their stored value (writes and stage changes recompute it).
+        """
+        due = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("state_display", "in", OPEN_STATES),
+                    ("date_deadline", "<", fields.Datetime.now()),
+                ],
+                limit=limit,
+            )
+        )
+        if due:
+            self.env.add_to_compute(self._fields["state_display"], due)
+            due._recompute_recordset(["state_display"])
+        return due

@@ -296,6 +296,8 @@ class SupportTicketSla(models.Model):
         )
         lines = self.browse([row[0] for row in self.env.cr.fetchall()])
         lines._process_due(now)
+        # Tickets whose own deadline passed meanwhile show Expired.
+        self.env["support.ticket"]._cron_update_state_display()
         return lines
 
     def _process_due(self, now):

@@ -258,7 +258,7 @@ class SupportTicket(models.Model):
                 "support_ticket_open_cover_idx",
                 "team_id, stage_id) INCLUDE (company_id, active, state, user_id, "
                 "opened_by_id, in_charge_user_id, priority_id, type_id, "
-                "tracking_status",
+                "tracking_status, state_display",
             ),
         ):
             self.env.cr.execute(

@@ -75,10 +75,10 @@ class SupportTicket(models.Model):
         openers = user
         if user.has_group("support_desk.group_support_ticket_admin"):
             openers |= user.sudo().support_assign_user_ids
-        still_open = [("state", "not in", CLOSED_STATES)]
+        # Every state: the boxes' own filters (search bar, search panel) narrow them.
         return {
-            "opened": [("opened_by_id", "in", openers.ids), *still_open],
-            "assigned": [("user_id", "=", user.id), *still_open],
+            "opened": [("opened_by_id", "in", openers.ids)],
+            "assigned": [("user_id", "=", user.id)],
         }
 
     @api.depends("activity_ids")
