@@ -1,6 +1,6 @@
 {
     "name": "Support Desk",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Helpdesk",
     "summary": "Helpdesk tickets from the back office, portal, mail and phone",
     "author": "Support Desk",
