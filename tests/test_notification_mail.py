@@ -1,3 +1,5 @@
+import re
+
 from odoo import tools
 from odoo.tests import HttpCase, tagged
 
@@ -394,6 +396,16 @@ class TestManagerMailServer(JsonRpcMixin, SupportDeskCommon, HttpCase):
             ["name", "smtp_host"],
         )  # fmt: skip
         self.assertEqual(readable["result"][0]["smtp_host"], "localhost")
+
+    def test_every_secret_field_is_for_administrators(self):
+        """What managers may not read is what Odoo (and its mail connectors)
+        keep to system administrators: every credential field."""
+        secret = re.compile(r"pass|user|token|key|certificate|authorization_code")
+        fields = self.env["ir.mail_server"]._fields
+        names = {name for name in fields if secret.search(name)}
+        self.assertLessEqual(set(self.SECRETS), names)
+        for name in names:
+            self.assertIn("base.group_system", fields[name].groups or "", name)
 
     def test_manager_reads_no_secret(self):
         for field in self.SECRETS:

@@ -725,6 +725,8 @@ class SupportTicket(models.Model):
         """Mail ``message`` to the extra notification emails as Odoo mails a
         customer without portal access (same layout, footer, server,
         headers), one mail per address."""
+        if not self.sudo().extra_notify_emails:
+            return
         addresses = self._support_extra_for_message(message, msg_vals, recipients)
         if not addresses:
             return
