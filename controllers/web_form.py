@@ -179,12 +179,7 @@ class SupportWebForm(http.Controller):
                 ticket._portal_send_web_confirmation()
         elif ticket._support_may_acknowledge():
             # The same settings as every acknowledgement (Settings > Helpdesk).
-            template = request.env.ref(
-                "support_desk.mail_template_ticket_web_ack", raise_if_not_found=False
-            )
-            if template:
-                ticket._portal_ensure_token()
-                template.sudo().send_mail(ticket.id)
+            ticket._support_send_web_acknowledgement()
 
     # ------------------------------------------------------------------
     # Confirmation of the address

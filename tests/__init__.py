@@ -43,3 +43,4 @@ from . import test_team_calendar
 from . import test_dashboard
 from . import test_ticket_form_ui
 from . import test_mail_customer_links
+from . import test_notification_mail

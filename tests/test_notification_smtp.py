@@ -207,3 +207,35 @@ class TestNotificationSmtp(SupportDeskCommon):
         )
         self.ticket.message_subscribe(partner_ids=boss.ids)
         self.assertIn("boss@acme.example", self._inbound_reply(2, "Still broken."))
+
+    def test_extra_notify_emails_delivered(self):
+        """The ticket's extra notification emails get its public replies from
+        the ticket's server, with the footer and the update details; not
+        when they were already To/Cc of the customer's mail."""
+        self.env["support.notification.rule"].create(
+            {"name": "extra", "event": "reply", "notify_extra": True}
+        )
+        self.ticket.extra_notify_emails = "it@acme.example, boss@acme.example"
+        self._post()
+        self.assertEqual(
+            sorted(self._rcpts()),
+            ["anna@acme.example", "boss@acme.example", "it@acme.example"],
+        )
+        received = dict(
+            (rcpts[0], msg) for rcpts, msg in self.collectors["team"].received
+        )
+        msg = received["it@acme.example"]
+        self.assertIn("it@acme.example", msg["To"])
+        self.assertNotIn("boss@acme.example", msg["To"], "one mail per address")
+        self.assertEqual(msg["X-Support-Desk-Ticket"], self.ticket.number)
+        self.assertTrue(msg["Subject"].startswith(f"[{self.ticket.number}]"))
+        html = msg.get_body(("html",)).get_content()
+        for text in ("We replaced the toner", "Informativa privacy", "Ticket ID",
+                     self.ticket.number, "ACME Srl"):  # fmt: skip
+            self.assertIn(text, html)
+        self.assertFalse(
+            self.env["res.partner"].search([("email", "=", "it@acme.example")])
+        )
+        rcpts = self._inbound_reply(3, "Thanks, it works.")
+        self.assertIn("it@acme.example", rcpts)
+        self.assertNotIn("boss@acme.example", rcpts, "already Cc of the mail")

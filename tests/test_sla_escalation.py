@@ -165,6 +165,37 @@ class TestSlaEscalation(SupportSlaCommon):
         )
         self.assertEqual(len(inbox), 6, "two levels on three tickets, in the inbox")
 
+    def test_escalation_mail_footer_and_server(self):
+        """Escalation mails, single and digest, carry the legal footer and
+        leave through the tickets' server (the team's)."""
+        server = self.env["ir.mail_server"].create(
+            {"name": "Team A server", "smtp_host": "localhost", "smtp_port": 2525}
+        )
+        self.team_a.mail_server_id = server
+        self.company.support_mail_footer = "<p>Informativa privacy</p>"
+        self.ticket_admin.notification_type = "email"
+        tickets = [self._ticket_at(rome("2026-11-18 10:00")) for _i in range(2)]
+        mails_before = self.env["mail.mail"].search([])
+        self._run_cron(rome("2026-11-18 14:01"))
+        mails = (self.env["mail.mail"].search([]) - mails_before).filtered(
+            lambda mail: self.ticket_admin.partner_id in mail.recipient_ids
+        )
+        self.assertEqual(len(mails), 1, "one digest")
+        self.assertIn("2 tickets", mails.subject)
+        self.assertIn("Informativa privacy", mails.body_html)
+        self.assertEqual(mails.mail_server_id, server)
+        self.assertTrue(tickets)
+        single = self._ticket_at(rome("2026-11-19 10:00"))
+        mails_before = self.env["mail.mail"].search([])
+        self._run_cron(rome("2026-11-19 14:01"))
+        mails = (self.env["mail.mail"].search([]) - mails_before).filtered(
+            lambda mail: self.ticket_admin.partner_id in mail.recipient_ids
+        )
+        self.assertEqual(len(mails), 1)
+        self.assertIn(single.number, mails.body_html)
+        self.assertIn("Informativa privacy", mails.body_html)
+        self.assertEqual(mails.mail_server_id, server)
+
     def test_batch_planning_matches_the_calendar(self):
         """The cron's planner gives what resource.calendar.plan_hours gives."""
         self.env["resource.calendar.leaves"].create(

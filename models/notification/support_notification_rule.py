@@ -9,6 +9,7 @@ RULE_ROLES = [
     "notify_customer",
     "notify_followers",
     "notify_team",
+    "notify_extra",
 ]
 
 
@@ -46,6 +47,11 @@ class SupportNotificationRule(models.Model):
     notify_team = fields.Boolean(
         string="Team Ticket Administrators",
         help="The ticket administrators of the ticket's team (managers if none).",
+    )
+    notify_extra = fields.Boolean(
+        string="Extra Notification Emails",
+        help="The ticket's own extra notification emails, mailed directly "
+        "(no contact is created for them).",
     )
     extra_emails = fields.Char(help="Other addresses, separated by commas.")
     unassigned_only = fields.Boolean(
@@ -95,3 +101,11 @@ class SupportNotificationRule(models.Model):
             if rule.extra_emails:
                 partners |= ticket._support_partners_from_emails(rule.extra_emails)
         return partners
+
+    def _get_extra_addresses(self, ticket, exclude=()):
+        """The ticket's extra notification emails these rules mail (no
+        partner: see ``support.ticket._support_mail_extra``), less the
+        normalized addresses of ``exclude``."""
+        if not self.filtered("notify_extra"):
+            return []
+        return ticket._support_extra_addresses(exclude)

@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
 
 _logger = logging.getLogger(__name__)
 
@@ -96,10 +96,19 @@ class SupportTicket(models.Model):
             headers["Auto-Submitted"] = "auto-generated"
         return headers
 
-    def _support_send_acknowledgement(self):
-        """Acknowledge new tickets from outside to their sender, with a portal link."""
+    def _support_send_acknowledgement(self, opening=None):
+        """Acknowledge new tickets from outside to their sender, with a portal
+        link; not when the sender was already To/Cc of the opening mail and the
+        company notifies only new addresses (``opening``: see
+        ``_support_opening_addresses``)."""
+        if opening is None:
+            opening = self._support_opening_addresses()
         tickets = self.filtered(
-            lambda t: t.channel in ACK_CHANNELS and t._support_may_acknowledge()
+            lambda t: (
+                t.channel in ACK_CHANNELS
+                and t._support_may_acknowledge()
+                and tools.email_normalize(t.email_from) not in opening.get(t.id, ())
+            )
         )
         if not tickets:
             return
@@ -118,6 +127,22 @@ class SupportTicket(models.Model):
                 }
             )
         self.env["mail.mail"].sudo().create(mail_vals)
+
+    def _support_send_web_acknowledgement(self):
+        """The public web form's acknowledgement (its mail template), through
+        the ticket's outgoing server like every ticket mail."""
+        template = self.env.ref(
+            "support_desk.mail_template_ticket_web_ack", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for ticket in self:
+            ticket._portal_ensure_token()
+            server = ticket._support_get_mail_server()
+            template.sudo().send_mail(
+                ticket.id,
+                email_values={"mail_server_id": server.id} if server else None,
+            )
 
     def _support_may_acknowledge(self):
         """Whether the sender gets an acknowledgement, whatever the channel
@@ -157,20 +182,28 @@ class SupportTicket(models.Model):
             or self.env["ir.mail_server"]._get_default_from_address()
         )
 
-    def _support_notify_rules_on_create(self):
+    def _support_notify_rules_on_create(self, opening=None):
         """Tell whom the creation rules name; one batch of messages for all the
-        tickets, and one mail per recipient (see ``_support_post_and_deliver``)."""
+        tickets, and one mail per recipient (see ``_support_post_and_deliver``).
+        Addresses already To/Cc of the opening mail (``opening``) are left out
+        when the company notifies only new addresses."""
         rules = self.env["support.notification.rule"]._search_rules("create")
         if not rules:
             return
+        if opening is None:
+            opening = self._support_opening_addresses()
         entries = []
         for ticket in self:
+            ticket_rules = rules._filter_ticket(ticket)
+            already = opening.get(ticket.id, set())
             partners = ticket._support_filter_partners(
-                rules._filter_ticket(ticket)._get_partners(ticket),
-                sender=ticket.email_from,
-            )
+                ticket_rules._get_partners(ticket), sender=ticket.email_from
+            ).filtered(lambda p, already=already: p.email_normalized not in already)
             if partners:
                 entries.append((ticket._support_creation_notice_vals(), partners))
+            ticket._support_mail_extra_notice(
+                ticket_rules, already | set(partners.mapped("email_normalized"))
+            )
         self._support_post_and_deliver(
             entries,
             lambda count: self.env._("%(count)s new tickets", count=count),
@@ -254,15 +287,32 @@ class SupportTicket(models.Model):
 
     def _support_mail_on_create(self):
         """What a new ticket mails: hook of the creation queue."""
-        self._support_send_acknowledgement()
-        self._support_notify_rules_on_create()
+        opening = self._support_opening_addresses()
+        self._support_send_acknowledgement(opening)
+        self._support_notify_rules_on_create(opening)
+
+    def _support_creation_notice_subject(self):
+        """The seed's subject ("Nuovo Ticket TIPO"): the type, then the ticket."""
+        self.ensure_one()
+        if not self.type_id:
+            if self.user_id:
+                return self.env._("New ticket: %s", self.display_name)
+            return self.env._("New ticket to assign: %s", self.display_name)
+        values = {"type": self.type_id.name, "ticket": self.display_name}
+        if self.user_id:
+            return self.env._("New ticket %(type)s: %(ticket)s", **values)
+        return self.env._("New ticket %(type)s to assign: %(ticket)s", **values)
+
+    def _support_render_notice(self, external=False):
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "support_desk.ticket_created_notice",
+            {"ticket": self, "external": external, "is_html_empty": is_html_empty},
+        )
 
     def _support_creation_notice_vals(self):
         self.ensure_one()
-        if self.user_id:
-            subject = self.env._("New ticket: %s", self.display_name)
-        else:
-            subject = self.env._("New ticket to assign: %s", self.display_name)
+        subject = self._support_creation_notice_subject()
         author = self._support_xmlid_record("base.partner_root")
         return {
             "model": self._name,
@@ -271,9 +321,7 @@ class SupportTicket(models.Model):
             "author_id": author.id,
             "email_from": author.email_formatted,
             "subject": subject,
-            "body": self.env["ir.qweb"]._render(
-                "support_desk.ticket_created_notice", {"ticket": self}
-            ),
+            "body": self._support_render_notice(),
             "message_type": "user_notification",
             "subtype_id": self._support_xmlid_record("mail.mt_note").id,
             "is_internal": True,
@@ -566,6 +614,191 @@ class SupportTicket(models.Model):
                 addresses += tools.email_split(message[fname] or "")
         return {tools.email_normalize(a) for a in addresses} - {False}
 
+    def _support_opening_addresses(self):
+        """``{ticket id: normalized To/Cc addresses of its opening mail}`` for
+        the tickets opened by mail whose company notifies only new addresses:
+        who already got the customer's mail gets no notice of it."""
+        tickets = self.filtered(
+            lambda t: t.channel == "email" and t.company_id.support_notify_only_new
+        )
+        if not tickets:
+            return {}
+        opening = {}
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", self._name),
+                    ("res_id", "in", tickets.ids),
+                    ("message_type", "=", "email"),
+                ],
+                order="id",
+            )
+        )
+        for message in messages:
+            if message.res_id not in opening:
+                opening[message.res_id] = self._support_original_recipients(message)
+        return opening
+
+    # Extra notification emails: mailed as plain addresses, no partner
+
+    def _support_extra_addresses(self, exclude=()):
+        """The ticket's extra notification emails that may get its mail (it
+        mails outside, no blacklist names them), less the normalized
+        addresses of ``exclude``."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not ticket.support_notify or self.env.context.get("support_mail_automated"):
+            return []
+        addresses = []
+        for email in tools.email_split(ticket.extra_notify_emails or ""):
+            normalized = tools.email_normalize(email)
+            if (
+                normalized
+                and normalized not in exclude
+                and normalized not in addresses
+                and not self._support_is_blacklisted(normalized, "notify")
+            ):
+                addresses.append(normalized)
+        return addresses
+
+    def _support_mail_extra_notice(self, rules, exclude):
+        """The creation notice, without the link to the back end, to the extra
+        notification emails the creation ``rules`` name."""
+        self.ensure_one()
+        exclude = set(exclude)
+        if self.company_id.support_never_notify_sender:
+            exclude.add(tools.email_normalize(self.email_from or ""))
+        addresses = rules._get_extra_addresses(self, exclude)
+        if not addresses:
+            return
+        _server, footer = self._support_delivery([self])
+        values = dict(
+            self._support_sender_mail_vals(),
+            subject=self._support_creation_notice_subject(),
+            body_html=self._support_render_notice(external=True) + footer,
+        )
+        self.env["mail.mail"].sudo().create(
+            [dict(values, email_to=address) for address in addresses]
+        )
+
+    def _notify_thread(self, message, msg_vals=False, **kwargs):
+        scheduled = self._is_notification_scheduled(kwargs.get("scheduled_date"))
+        recipients = super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
+        if len(self) == 1 and not scheduled:
+            # (a scheduled message comes back here when it is sent)
+            self._support_mail_extra(message, msg_vals or {}, recipients, kwargs)
+        return recipients
+
+    def _support_extra_for_message(self, message, msg_vals, recipients):
+        """Extra notification emails that get ``message``: public replies and
+        stage changes, when a reply rule names them; not the addresses
+        already notified, the sender, nor (only new) the To/Cc of its mail."""
+        msg = message.sudo()
+        subtype = self.env["mail.message.subtype"].browse(
+            msg_vals.get("subtype_id", msg.subtype_id.id)
+        )
+        if (
+            not subtype
+            or subtype.internal
+            or msg_vals.get("is_internal", msg.is_internal)
+        ):
+            return []
+        stage = self._support_xmlid_record("support_desk.mt_ticket_stage")
+        message_type = msg_vals.get("message_type", msg.message_type)
+        if message_type not in ("comment", "email") and subtype != stage:
+            return []
+        rules = self.env["support.notification.rule"]._search_rules("reply")
+        partners = self.env["res.partner"].browse(
+            [r["id"] for r in recipients or () if r["notif"] == "email"]
+        )
+        exclude = set(partners.sudo().mapped("email_normalized"))
+        if self.company_id.support_never_notify_sender:
+            sender = msg_vals.get("email_from", msg.email_from)
+            exclude.add(tools.email_normalize(sender or ""))
+        if self.company_id.support_notify_only_new:
+            exclude |= self._support_original_recipients(msg)
+        return rules._filter_ticket(self)._get_extra_addresses(self, exclude)
+
+    def _support_mail_extra(self, message, msg_vals, recipients, kwargs):
+        """Mail ``message`` to the extra notification emails as Odoo mails a
+        customer without portal access (same layout, footer, server,
+        headers), one mail per address."""
+        if not self.sudo().extra_notify_emails:
+            return
+        addresses = self._support_extra_for_message(message, msg_vals, recipients)
+        if not addresses:
+            return
+        customer = {
+            "id": -1,  # no partner: never the ticket's customer (portal buttons)
+            "active": True,
+            "share": True,
+            "ushare": False,
+            "notif": "email",
+            "type": "customer",
+            "groups": [],
+            "is_follower": False,
+            "uid": False,
+            "lang": (self.partner_contact_id or self.partner_id).lang,
+        }
+        base = self._notify_by_email_get_base_mail_values(
+            message, additional_values={"auto_delete": True}
+        )
+        Mail = mails = self.env["mail.mail"].sudo()
+        for (
+            _lang,
+            render_values,
+            group,
+        ) in self._notify_get_classified_recipients_iterator(
+            message,
+            [customer],
+            msg_vals=msg_vals,
+            model_description=kwargs.get("model_description"),
+            force_email_company=kwargs.get("force_email_company"),
+            force_email_lang=kwargs.get("force_email_lang"),
+        ):
+            if not (group["active"] and group["recipients"]):
+                continue
+            body = self._notify_by_email_render_layout(
+                message, group, msg_vals=msg_vals, render_values=render_values
+            )
+            mails |= Mail.create(
+                [
+                    self._notify_by_email_get_final_mail_values(
+                        [], base, {"body_html": body, "email_to": address}
+                    )
+                    for address in addresses
+                ]
+            )
+        if self.env.context.get("mail_notify_force_send", True):
+            mails.send_after_commit()
+
+    def _support_update_info(self, message, msg_vals):
+        """Sender, date, customer and number shown above a message people wrote
+        (the seed's "Aggiornamento Ticket" mail)."""
+        msg = message.sudo()
+        vals = msg_vals or {}
+        if len(self) != 1 or vals.get("message_type", msg.message_type) not in (
+            "comment",
+            "email",
+        ):
+            return False
+        author = (
+            self.env["res.partner"]
+            .browse(vals.get("author_id", msg.author_id.id))
+            .sudo()
+        )
+        date = fields.Datetime.to_datetime(vals.get("date") or msg.date)
+        return {
+            "sender": author.name or vals.get("email_from", msg.email_from) or "",
+            "date": tools.format_datetime(
+                self.env, date or fields.Datetime.now(), dt_format="short"
+            ),
+            "customer": self.sudo().partner_id.display_name or "",
+            "number": self.number or "",
+        }
+
     def _notify_by_email_get_headers(self, headers=None):
         headers = super()._notify_by_email_get_headers(headers=headers)
         if len(self) == 1:
@@ -601,4 +834,5 @@ class SupportTicket(models.Model):
         )  # fmt: skip
         company = context.get("company") or self.company_id
         context["support_legal_footer"] = company.support_mail_footer
+        context["support_update_info"] = self._support_update_info(message, msg_vals)
         return context
