@@ -10,5 +10,6 @@ from . import tracking
 from . import workspace
 from . import portal
 from . import notification
+from . import opening
 from . import mail_gateway
 from . import pbx

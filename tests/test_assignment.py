@@ -352,7 +352,7 @@ class TestAssignment(SupportDeskCommon):
         with (
             patch.object(Ticket, "_support_mail_on_create", failing),
             self.assertLogs(
-                "odoo.addons.support_desk.models.notification.support_ticket", "ERROR"
+                "odoo.addons.support_desk.models.opening.support_ticket", "ERROR"
             ) as logs,
         ):
             self._run_creation_queue()

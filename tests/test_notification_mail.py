@@ -440,3 +440,32 @@ class TestManagerMailServer(JsonRpcMixin, SupportDeskCommon, HttpCase):
         self.assertRpcRefused(
             self._rpc(self.agent, "ir.mail_server", "read", [self.server.id], ["name"])
         )
+
+    def test_agent_reads_team_and_replies_through_its_server(self):
+        """The team's server is for managers to see; an agent still opens the
+        team and replies on its tickets through that server."""
+        self.team_a.mail_server_id = self.server
+        form = self._rpc(
+            self.agent, "support.team", "web_read", [self.team_a.id],
+            specification={"name": {}, "member_ids": {}},
+        )  # fmt: skip
+        self.assertEqual(form["result"][0]["name"], self.team_a.name)
+        self.assertRpcRefused(
+            self._rpc(
+                self.agent, "support.team", "read", [self.team_a.id],
+                ["mail_server_id"],
+            )
+        )  # fmt: skip
+        views = self._rpc(self.agent, "support.team", "get_views", [[False, "form"]])
+        self.assertNotIn("mail_server_id", views["result"]["views"]["form"]["arch"])
+        self.ticket.partner_contact_id = self.customer_contact
+        message = (
+            self.ticket.with_user(self.agent)
+            .with_context(mail_notify_force_send=False)
+            .message_post(
+                body="Fixed.", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        )
+        mails = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        self.assertTrue(mails)
+        self.assertEqual(mails.mail_server_id, self.server)

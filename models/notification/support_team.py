@@ -8,4 +8,6 @@ class SupportTeam(models.Model):
         "ir.mail_server",
         string="Outgoing Mail Server",
         help="Server used for the mails of this team's tickets.",
+        # managers and administrators read mail servers (ir.mail_server rules)
+        groups="base.group_system,support_desk.group_support_manager",
     )

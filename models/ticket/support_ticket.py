@@ -1,9 +1,7 @@
 import logging
 import re
-from datetime import timedelta
 
 from odoo import Command, api, fields, models, tools
-from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .support_stage import CLOSED_STATES
@@ -384,61 +382,10 @@ class SupportTicket(models.Model):
                 f"[{ticket.number}] {ticket.name}" if ticket.number else ticket.name
             )
 
-    @api.constrains("date_planned_start", "date_deadline")
-    def _check_dates(self):
-        for ticket in self:
-            if (
-                ticket.date_planned_start
-                and ticket.date_deadline
-                and ticket.date_deadline < ticket.date_planned_start
-            ):
-                raise ValidationError(
-                    self.env._("The deadline cannot be earlier than the planned start.")
-                )
-
     @api.onchange("team_id")
     def _onchange_team_id(self):
         if self.team_id.default_type_id and not self.type_id:
             self.type_id = self.team_id.default_type_id
-
-    @api.onchange("type_id", "date_planned_start")
-    def _onchange_support_window(self):
-        """A new ticket's window starts now and lasts its type's duration.
-
-        Only empty dates are filled: a date the user typed is kept.
-        """
-        if not self._origin and not self.date_planned_start:
-            self.date_planned_start = fields.Datetime.now()
-        if not self.date_deadline and self.type_id.default_duration_days:
-            self.date_deadline = self._support_type_deadline(
-                self.type_id, self.date_planned_start, self.company_id
-            )
-
-    @api.model
-    def _support_type_deadline(self, ticket_type, start, company):
-        """End of the type's default window from `start`: the end of the last
-        working day on the company's calendar, the start's day counted."""
-        days = ticket_type.default_duration_days
-        if not days or not start:
-            return False
-        calendar = (company or self.env.company).resource_calendar_id
-        end = calendar and calendar.plan_days(days, start, compute_leaves=True)
-        return end or start + timedelta(days=days)
-
-    def _support_default_deadline_vals(self, vals):
-        """Tickets from every channel get their type's deadline unless the
-        caller gave one (even an empty one)."""
-        if "date_deadline" in vals or not vals.get("type_id"):
-            return
-        start = fields.Datetime.to_datetime(vals.get("date_planned_start"))
-        deadline = self._support_type_deadline(
-            self.env["support.ticket.type"].browse(vals["type_id"]),
-            start or fields.Datetime.now(),
-            self.env["res.company"].browse(vals.get("company_id")),
-        )
-        if deadline:
-            vals["date_deadline"] = deadline
-            vals.setdefault("date_planned_start", start or fields.Datetime.now())
 
     @api.model_create_multi
     def create(self, vals_list):
