@@ -397,6 +397,7 @@ class ResPartner(models.Model):
             ("state", "not in", CLOSED_STATES),
         ]
 
+    @api.readonly
     def action_view_support_open_tickets(self):
         self.ensure_one()
         company = self.commercial_partner_id
@@ -407,6 +408,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": company.id}
         return action
 
+    @api.readonly
     def action_support_open_card(self):
         """The compact card of the partner's company, in a dialog."""
         self.ensure_one()

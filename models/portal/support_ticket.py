@@ -274,12 +274,7 @@ class SupportTicket(models.Model):
         """Messages a customer may see: public comments and mails, never notes."""
         self.ensure_one()
         return self.sudo().message_ids.filtered(
-            lambda m: (
-                m.message_type in ("comment", "email", "email_outgoing")
-                and not m.is_internal
-                and not m.subtype_id.internal
-                and (m.body or m.attachment_ids)
-            )
+            lambda m: m._support_is_portal_visible()
         )
 
     def _get_portal_attachments(self):
