@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -128,11 +129,9 @@ class TestReadReplica(BaseCase):
         while time.time() < deadline:
             if cls.server.poll() is not None:
                 raise AssertionError(f"the replica server exited: {cls._log()[-2000:]}")
-            try:
+            with contextlib.suppress(requests.ConnectionError):
                 if requests.get(cls.base_url + "/web/login", timeout=10).ok:
                     return
-            except requests.ConnectionError:
-                pass
             time.sleep(1)
         raise AssertionError("the replica server did not start")
 
@@ -231,7 +230,9 @@ class TestReadReplica(BaseCase):
         """How Odoo served the last request on ``path`` since ``log_size``: "ro"
         (a read-only cursor: the replica), "rw", or "ro->rw" (retried on the
         primary after a write), from the request line it logs."""
-        pattern = re.compile(rf'"[A-Z]+ {re.escape(path)}(\?\S*)? HTTP/[\d.]+" .* (\S+)$', re.M)
+        pattern = re.compile(
+            rf'"[A-Z]+ {re.escape(path)}(\?\S*)? HTTP/[\d.]+" .* (\S+)$', re.M
+        )
         deadline = time.time() + 10
         while True:
             modes = [m.group(2) for m in pattern.finditer(self._log()[log_size:])]
@@ -330,6 +331,16 @@ class TestReadReplica(BaseCase):
         ]:
             function = getattr(registry[model], method)
             self.assertIs(getattr(function, "_readonly", False), readonly, method)
+
+    def test_new_ticket_has_token(self):
+        """A ticket has its portal token from the start: the page that links
+        it as a neighbour (previous/next) must not write one on the replica."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            ticket = env["support.ticket"].create({"name": "Token from the start"})
+            self.assertTrue(ticket.access_token)
+            self.assertNotEqual(ticket.access_token, ticket.copy().access_token)
+            cr.rollback()
 
     def test_portal_pages(self):
         get = self.portal.get
@@ -431,7 +442,10 @@ class TestReadReplica(BaseCase):
         )[0]
         card = self.assertServedByReplica(
             lambda: self._call(
-                self.agent, "support.ticket", "action_support_partner_card", [ticket["id"]]
+                self.agent,
+                "support.ticket",
+                "action_support_partner_card",
+                [ticket["id"]],
             ),
             "/web/dataset/call_kw/support.ticket/action_support_partner_card",
             "support_ticket",
@@ -464,20 +478,31 @@ class TestReadReplica(BaseCase):
         """The call is logged by the PBX event on the primary; the agent's
         "Open Customer" reads it on the replica."""
         partner = self._call(
-            self.admin, "res.partner", "search_read", [("phone", "!=", False)], ["phone"],
+            self.admin,
+            "res.partner",
+            "search_read",
+            [("phone", "!=", False)],
+            ["phone"],
             limit=1,
-        )[0]  # fmt: skip
+        )[0]
         token = base64.b16encode(os.urandom(16)).decode()
-        company_id = self._call(self.admin, "res.users", "read", [2], ["company_id"])[0][
-            "company_id"
-        ][0]
+        admin = self._call(self.admin, "res.users", "read", [2], ["company_id"])[0]
+        company_id = admin["company_id"][0]
         self._call(
-            self.admin, "res.company", "write", [company_id], {"support_pbx_token": token}
+            self.admin,
+            "res.company",
+            "write",
+            [company_id],
+            {"support_pbx_token": token},
         )
         self.addCleanup(
             self._call,
-            self.admin, "res.company", "write", [company_id], {"support_pbx_token": False},
-        )  # fmt: skip
+            self.admin,
+            "res.company",
+            "write",
+            [company_id],
+            {"support_pbx_token": False},
+        )
         event = self.assertWrittenOnPrimary(
             lambda: requests.post(
                 self.base_url + "/support_desk/pbx/event",
@@ -492,7 +517,9 @@ class TestReadReplica(BaseCase):
             "/support_desk/pbx/event",
             "support_pbx_call",
         )
-        self.addCleanup(self._call, self.admin, "support.pbx.call", "unlink", [event["call"]])
+        self.addCleanup(
+            self._call, self.admin, "support.pbx.call", "unlink", [event["call"]]
+        )
         action = self.assertServedByReplica(
             lambda: self._call(
                 self.admin, "support.pbx.call", "action_open_partner", [event["call"]]

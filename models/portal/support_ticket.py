@@ -1,4 +1,5 @@
 import logging
+import uuid
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -13,6 +14,11 @@ _logger = logging.getLogger(__name__)
 
 class SupportTicket(models.Model):
     _inherit = "support.ticket"
+
+    # A token from the start: the portal's page links its neighbours with their
+    # tokens (portal's get_records_pager), which would otherwise write them on
+    # a page served read-only (a read replica).
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
 
     def _compute_access_url(self):
         for ticket in self:
