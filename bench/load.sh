@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Multi-worker load test: Odoo with 4 HTTP workers and 2 cron workers on a
+# throwaway PostgreSQL primary and its streaming replica, agents, portal
+# customers, mails (IMAP, Dovecot), PBX events and the crons all at once; then
+# the queues are drained and checked. See bench/load.py and the README
+# ("Load test").
+#
+# Usage: bench/load.sh [--minutes 5] [--agents 20] [--customers 50]
+#                      [--mail-rate 5] [--pbx-rate 2] [--workers 4]
+#                      [--cron-workers 2] [--seed 2000]
+# Needs Dovecot (dovecot-imapd) and aiosmtpd, as the tests do.
+set -euo pipefail
+# shellcheck source=bench/_cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_cluster.sh"
+
+REPLICA_DIR="$BENCH_WORK/replica"
+load_cleanup() {
+    bash "$REPO_ROOT/scripts/replica.sh" stop "$REPLICA_DIR" >/dev/null 2>&1 || true
+    bench_cleanup
+}
+trap load_cleanup EXIT
+
+bench_start_cluster
+REPLICA_PORT="$(bash "$REPO_ROOT/scripts/replica.sh" start "$BENCH_PGPORT" "$REPLICA_DIR")"
+log "replica streaming on port $REPLICA_PORT"
+"$ODOO_PY" "$REPO_ROOT/bench/load.py" "${BENCH_ODOO_ARGS[@]}" -- \
+    --db "$BENCH_DB" --replica-port "$REPLICA_PORT" --work "$BENCH_WORK" \
+    --pg-log "$BENCH_WORK/pg/postgresql.log" "$@"
