@@ -349,12 +349,15 @@ class ResPartner(models.Model):
             | ({"default_type": "opportunity"} if model == "crm.lead" else {}),
         }
 
+    @api.readonly
     def action_view_support_quotations(self):
         return self._support_card_sales_action("quotation")
 
+    @api.readonly
     def action_view_support_sale_orders(self):
         return self._support_card_sales_action("sale_order")
 
+    @api.readonly
     def action_view_support_opportunities(self):
         return self._support_card_sales_action("opportunity")
 
