@@ -520,7 +520,7 @@ class Ours(Side):
                     f"{self.ids['contacts'][n % CUSTOMERS]}\t"
                     f"{self.ids['teams'][n // 3 % TEAMS]}\t{self.ids['type']}\t"
                     f"{priority}\t{sequence}\t{stage}\t{state}\t{user}\t2\tmanual\tt\tf\t"
-                    f"{deadline:%Y-%m-%d %H:%M:%S}\tno_sla\t2\t2\t"
+                    f"{deadline:%Y-%m-%d %H:%M:%S}\tnone\t2\t2\t"
                     f"{created:%Y-%m-%d %H:%M:%S}\t{created:%Y-%m-%d %H:%M:%S}\n"
                 )
 

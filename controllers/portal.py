@@ -26,6 +26,7 @@ from .portal_input import (
     parse_id,
     read_uploads,
 )
+from .replica import is_replica_read, remember_write
 
 TICKETS_PER_PAGE = 20
 
@@ -238,6 +239,7 @@ class SupportCustomerPortal(CustomerPortal):
         type="http",
         auth="user",
         website=True,
+        readonly=is_replica_read,
     )
     def portal_my_support_tickets(self, page=1, **kw):
         try:
@@ -310,9 +312,12 @@ class SupportCustomerPortal(CustomerPortal):
             "reply_error": reply_error,
             "reply_message": reply_message,
         }
-        # Only the files of what the customer sees get a download token.
-        for attachment in values["portal_attachments"]:
-            attachment.generate_access_token()
+        # Files get their download token when posted (mail.message.create);
+        # only older files get one here (on a replica, Odoo then serves the
+        # page again on the primary).
+        values["portal_attachments"].filtered(
+            lambda a: not a.access_token
+        ).generate_access_token()
         values = self._get_page_view_values(
             ticket_sudo, access_token, values, "my_support_tickets_history", False
         )
@@ -330,7 +335,13 @@ class SupportCustomerPortal(CustomerPortal):
             "/web/login?redirect=" + quote(request.httprequest.full_path, safe="")
         )
 
-    @http.route("/my/tickets/<int:ticket_id>", type="http", auth="public", website=True)
+    @http.route(
+        "/my/tickets/<int:ticket_id>",
+        type="http",
+        auth="public",
+        website=True,
+        readonly=is_replica_read,
+    )
     def portal_my_support_ticket(self, ticket_id, access_token=None, **kw):
         # **kw: other parameters are accepted and ignored, never rendered
         if request.env.user._is_public() and not access_token:
@@ -383,6 +394,7 @@ class SupportCustomerPortal(CustomerPortal):
             subtype_xmlid="mail.mt_comment",
             attachments=uploads,
         )
+        remember_write()
         return request.redirect(
             self._support_ticket_url(ticket_sudo, access_token, "#ticket_conversation")
         )
@@ -400,6 +412,7 @@ class SupportCustomerPortal(CustomerPortal):
             return self._support_render_ticket(
                 ticket_sudo, access_token, status=409, error=str(error)
             )
+        remember_write()
         return request.redirect(self._support_ticket_url(ticket_sudo, access_token))
 
     @http.route(
@@ -535,6 +548,7 @@ class SupportCustomerPortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        readonly=is_replica_read,
     )
     def portal_support_ticket_new(self, **post):
         partner = request.env.user.partner_id
@@ -559,4 +573,5 @@ class SupportCustomerPortal(CustomerPortal):
         # Every value was checked above against what this customer may use.
         ticket_sudo = request.env["support.ticket"].sudo().create(vals)
         ticket_sudo._portal_post_customer_files(uploads, author=partner)
+        remember_write()
         return request.redirect(self._support_ticket_url(ticket_sudo))

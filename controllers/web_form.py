@@ -17,6 +17,7 @@ from .portal_input import (
     clean_token,
     read_uploads,
 )
+from .replica import is_replica_read, remember_write
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +47,14 @@ class SupportWebForm(http.Controller):
             "max_attachment_mb": 10,
         }
 
-    @http.route("/support/new", type="http", auth="public", website=True, sitemap=True)
+    @http.route(
+        "/support/new",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=True,
+        readonly=is_replica_read,
+    )
     def support_web_form(self, **kw):
         return request.render("support_desk.support_web_form", self._web_form_values())
 
@@ -209,6 +217,7 @@ class SupportWebForm(http.Controller):
         website=True,
         methods=["GET", "POST"],
         sitemap=False,
+        readonly=is_replica_read,
     )
     def support_web_form_confirm(self, ticket_id, token, **kw):
         """GET shows what is confirmed, POST (the page's button) attaches the
@@ -228,6 +237,7 @@ class SupportWebForm(http.Controller):
                 status=409,
             )
         ticket._portal_ensure_token()
+        remember_write()
         return request.redirect(
             f"/my/tickets/{ticket.id}?access_token={ticket.access_token}"
         )

@@ -75,8 +75,11 @@ as_pg_user mkdir -p "$PGDATA_DIR" "$PGSOCK_DIR"
 as_pg_user chmod 700 "$PGDATA_DIR"
 PGPORT_T="$(free_port)"
 # Durability is pointless for a throwaway cluster: trade it for speed.
+# pg_stat_statements: tests/test_read_replica.py tells by it which server
+# (this one or its streaming replica) ran a request's queries.
 pg_init_cluster "$PGDATA_DIR" "$PGSOCK_DIR" "$PGPORT_T" \
-    "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+    "fsync = off" "synchronous_commit = off" "full_page_writes = off" \
+    "shared_preload_libraries = 'pg_stat_statements'"
 pg_start_cluster "$PGDATA_DIR" "$WORK/pg/postgresql.log"
 PG_STARTED=1
 

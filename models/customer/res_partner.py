@@ -349,12 +349,15 @@ class ResPartner(models.Model):
             | ({"default_type": "opportunity"} if model == "crm.lead" else {}),
         }
 
+    @api.readonly
     def action_view_support_quotations(self):
         return self._support_card_sales_action("quotation")
 
+    @api.readonly
     def action_view_support_sale_orders(self):
         return self._support_card_sales_action("sale_order")
 
+    @api.readonly
     def action_view_support_opportunities(self):
         return self._support_card_sales_action("opportunity")
 
@@ -397,6 +400,7 @@ class ResPartner(models.Model):
             ("state", "not in", CLOSED_STATES),
         ]
 
+    @api.readonly
     def action_view_support_open_tickets(self):
         self.ensure_one()
         company = self.commercial_partner_id
@@ -407,6 +411,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": company.id}
         return action
 
+    @api.readonly
     def action_support_open_card(self):
         """The compact card of the partner's company, in a dialog."""
         self.ensure_one()

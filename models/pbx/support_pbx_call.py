@@ -335,6 +335,7 @@ class SupportPbxCall(models.Model):
             "context": context,
         }
 
+    @api.readonly
     def action_open_partner(self):
         self.ensure_one()
         self.check_access("read")

@@ -1,4 +1,5 @@
 import logging
+import uuid
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -13,6 +14,11 @@ _logger = logging.getLogger(__name__)
 
 class SupportTicket(models.Model):
     _inherit = "support.ticket"
+
+    # A token from the start: the portal's page links its neighbours with their
+    # tokens (portal's get_records_pager), which would otherwise write them on
+    # a page served read-only (a read replica).
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
 
     def _compute_access_url(self):
         for ticket in self:
@@ -274,12 +280,7 @@ class SupportTicket(models.Model):
         """Messages a customer may see: public comments and mails, never notes."""
         self.ensure_one()
         return self.sudo().message_ids.filtered(
-            lambda m: (
-                m.message_type in ("comment", "email", "email_outgoing")
-                and not m.is_internal
-                and not m.subtype_id.internal
-                and (m.body or m.attachment_ids)
-            )
+            lambda m: m._support_is_portal_visible()
         )
 
     def _get_portal_attachments(self):

@@ -71,6 +71,7 @@ class SupportTeam(models.Model):
             ],
         }
 
+    @api.readonly
     def action_view_overview_tickets(self):
         """Tickets behind one count of the overview, the kind in the context."""
         self.ensure_one()

@@ -68,6 +68,7 @@ class SupportTicket(models.Model):
             self.env["calendar.event"]._support_ticket_sync_later(self)
         return res
 
+    @api.readonly
     @api.model
     def get_dashboard_domains(self):
         """Domains of the two boxes of "My Tickets" (the first seed's screen)."""
@@ -149,6 +150,7 @@ class SupportTicket(models.Model):
         self.env["support.ticket.unread"].sudo()._clear(self.ids, self.env.uid)
         return True
 
+    @api.readonly
     def action_support_partner_card(self):
         """The card of the account or of the final customer (context key)."""
         self.ensure_one()
@@ -231,6 +233,7 @@ class SupportTicket(models.Model):
         self.next_activity_id.action_done()
         return True
 
+    @api.readonly
     @api.model
     def get_systray_counts(self):
         """Open tickets assigned to me and in charge of me, under my record rules."""
