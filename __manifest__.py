@@ -61,6 +61,7 @@
         "wizards/support_ticket_reply_views.xml",
         "data/support_notification_data.xml",
         "views/support_notification_rule_views.xml",
+        "data/mail_canned_response_data.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",

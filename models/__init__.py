@@ -13,3 +13,4 @@ from . import notification
 from . import opening
 from . import mail_gateway
 from . import pbx
+from . import canned_response
