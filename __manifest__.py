@@ -59,6 +59,7 @@
         "data/mail_activity_type_data.xml",
         "views/support_ticket_workspace_views.xml",
         "wizards/support_ticket_reply_views.xml",
+        "wizards/support_ticket_merge_views.xml",
         "data/support_notification_data.xml",
         "views/support_notification_rule_views.xml",
         "data/mail_canned_response_data.xml",
