@@ -17,6 +17,7 @@
         "phone_validation",
         "base_import",
         "board",
+        "base_automation",
     ],
     "data": [
         "security/support_desk_security.xml",
@@ -63,6 +64,7 @@
         "data/support_notification_data.xml",
         "views/support_notification_rule_views.xml",
         "data/mail_canned_response_data.xml",
+        "data/base_automation_data.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",

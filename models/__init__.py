@@ -14,3 +14,4 @@ from . import opening
 from . import mail_gateway
 from . import pbx
 from . import canned_response
+from . import automation

@@ -47,3 +47,4 @@ from . import test_notification_mail
 from . import test_read_replica
 from . import test_canned_response
 from . import test_ticket_merge
+from . import test_ticket_automation
