@@ -61,8 +61,10 @@ class TestCannedResponse(SupportDeskCommon, HttpCase):
         with self.assertRaises(AccessError):
             self.ack.with_user(self.agent).write({"substitution": "Mine now"})
         # The manager's rule reaches only what is shared with agents.
-        private = self.env["mail.canned.response"].with_user(self.agent_b).create(
-            {"source": "mine", "substitution": "Private"}
+        private = (
+            self.env["mail.canned.response"]
+            .with_user(self.agent_b)
+            .create({"source": "mine", "substitution": "Private"})
         )
         with self.assertRaises(AccessError):
             private.with_user(self.manager).write({"substitution": "Taken"})

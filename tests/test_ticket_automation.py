@@ -42,7 +42,9 @@ class TestTicketAutomation(SupportSlaCommon):
         self.assertEqual(rules.mapped("active"), [False] * 3)
         self.assertEqual(self.remind.trg_date_id.name, "waiting_since")
         self.assertEqual(self.close.trg_date_id.name, "customer_reminded_date")
-        self.assertEqual((self.remind | self.close).mapped("trg_date_range_type"), ["day"] * 2)
+        self.assertEqual(
+            (self.remind | self.close).mapped("trg_date_range_type"), ["day"] * 2
+        )
         self.assertEqual(self.reopened.trigger_field_ids.name, "reopen_count")
 
     def test_waiting_since_follows_the_pause(self):

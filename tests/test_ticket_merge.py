@@ -4,12 +4,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import JsonRpcMixin
-from .test_sla import SupportSlaCommon, rome
+from .test_sla import SupportSlaCommon
 from .test_tracking import TrackingCommon
 
 
 class MergeCommon(SupportSlaCommon, TrackingCommon):
-    """Two duplicates of ACME (mail, then phone): the first has time and a running SLA."""
+    """Two duplicates of ACME (mail, phone): the first has time and a running SLA."""
 
     @classmethod
     def setUpClass(cls):
@@ -127,7 +127,9 @@ class TestTicketMerge(MergeCommon):
         # A priority change replans the kept ticket's own lines only.
         self.by_phone.priority_id = self.high
         self.assertEqual(set(self.by_phone.sla_line_ids.mapped("target_hours")), {1, 2})
-        self.assertEqual(set(self.by_phone.sla_merged_line_ids.mapped("target_hours")), {2, 4})
+        self.assertEqual(
+            set(self.by_phone.sla_merged_line_ids.mapped("target_hours")), {2, 4}
+        )
         # Closing and reopening leaves the history alone.
         self.by_phone.stage_id = self.stage_done
         self.by_phone.stage_id = self.stage_progress
@@ -135,7 +137,9 @@ class TestTicketMerge(MergeCommon):
 
     def test_refused_with_nothing_changed(self):
         other_account = self._create_ticket(
-            name="Other account", partner_id=self.other_customer.id, team_id=self.team_a.id
+            name="Other account",
+            partner_id=self.other_customer.id,
+            team_id=self.team_a.id,
         )
         closed = self._create_ticket(
             name="Closed", team_id=self.team_a.id, stage_id=self.stage_done.id
@@ -172,9 +176,7 @@ class TestTicketMergeRpc(MergeCommon, HttpCase, JsonRpcMixin):
         )
         if "error" in answer:
             return answer
-        return self._rpc(
-            user, "support.ticket.merge", "action_merge", answer["result"]
-        )
+        return self._rpc(user, "support.ticket.merge", "action_merge", answer["result"])
 
     def test_rpc_refused_outside_the_team_and_for_portal(self):
         before = self._snapshot(self.by_mail | self.by_phone)

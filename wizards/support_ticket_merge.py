@@ -70,7 +70,9 @@ class SupportTicketMerge(models.TransientModel):
         tickets.check_access("write")
         if not target or not duplicates or target not in self.ticket_ids:
             raise UserError(
-                self.env._("Choose at least two tickets and the one to merge them into.")
+                self.env._(
+                    "Choose at least two tickets and the one to merge them into."
+                )
             )
         if len(tickets.partner_id) != 1 or len(tickets.company_id) > 1:
             raise UserError(
@@ -103,7 +105,9 @@ class SupportTicketMerge(models.TransientModel):
         for company, tickets in duplicates.grouped("company_id").items():
             stage = self._merge_closing_stage(company)
             if not stage:
-                raise UserError(self.env._("No cancelled stage to close the tickets in."))
+                raise UserError(
+                    self.env._("No cancelled stage to close the tickets in.")
+                )
             tickets.with_context(mail_notrack=True).write(
                 {
                     "stage_id": stage.id,
@@ -113,10 +117,17 @@ class SupportTicketMerge(models.TransientModel):
             )
 
     def _merge_closing_stage(self, company):
-        return self.env["support.stage"].sudo().search(
-            [("state", "=", "cancelled"), ("company_id", "in", [False, company.id])],
-            order="sequence, id",
-            limit=1,
+        return (
+            self.env["support.stage"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "cancelled"),
+                    ("company_id", "in", [False, company.id]),
+                ],
+                order="sequence, id",
+                limit=1,
+            )
         )
 
     def _merge_move_thread(self, target, duplicates):
@@ -169,8 +180,14 @@ class SupportTicketMerge(models.TransientModel):
         duplicates.write({"related_ticket_ids": [Command.set(target.ids)]})
         target.write(
             {
-                "related_ticket_ids": [Command.link(t.id) for t in related | duplicates],
-                "shared_user_ids": [Command.link(u.id) for u in duplicates.shared_user_ids],
-                "shared_team_ids": [Command.link(t.id) for t in duplicates.shared_team_ids],
+                "related_ticket_ids": [
+                    Command.link(t.id) for t in related | duplicates
+                ],
+                "shared_user_ids": [
+                    Command.link(u.id) for u in duplicates.shared_user_ids
+                ],
+                "shared_team_ids": [
+                    Command.link(t.id) for t in duplicates.shared_team_ids
+                ],
             }
         )

@@ -63,8 +63,9 @@ class SupportTicket(models.Model):
 
     def _support_count_reopens(self, old_states):
         reopened = self.filtered(
-            lambda t: old_states.get(t) in CLOSED_STATES
-            and t.state not in CLOSED_STATES
+            lambda t: (
+                old_states.get(t) in CLOSED_STATES and t.state not in CLOSED_STATES
+            )
         )
         for ticket in reopened.sudo():
             ticket.reopen_count += 1
