@@ -18,6 +18,7 @@
         "base_import",
         "board",
         "base_automation",
+        "rating",
     ],
     "data": [
         "security/support_desk_security.xml",
@@ -65,6 +66,8 @@
         "views/support_notification_rule_views.xml",
         "data/mail_canned_response_data.xml",
         "data/base_automation_data.xml",
+        "views/support_rating_views.xml",
+        "views/support_rating_templates.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",

@@ -15,3 +15,4 @@ from . import mail_gateway
 from . import pbx
 from . import canned_response
 from . import automation
+from . import rating

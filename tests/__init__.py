@@ -48,3 +48,4 @@ from . import test_read_replica
 from . import test_canned_response
 from . import test_ticket_merge
 from . import test_ticket_automation
+from . import test_ticket_rating
