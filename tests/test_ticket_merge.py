@@ -154,9 +154,14 @@ class TestTicketMerge(MergeCommon):
         for group, target, message in cases:
             with self.subTest(message), self.assertRaisesRegex(UserError, message):
                 self._merge(group, target, self.agent)
-        # Another team's agent may not even read them.
+        # Another team's agent may not even read them; nor merge their own
+        # ticket with one they cannot read.
         with self.assertRaises(AccessError):
             self._merge(self.by_mail | self.by_phone, self.by_phone, self.agent_b)
+        own_b = self._create_ticket(name="Team B", team_id=self.team_b.id)
+        with self.assertRaises(AccessError):
+            self._merge(self.by_mail | own_b, own_b, self.agent_b)
+        self.assertEqual(own_b.state, "new")
         self.assertEqual(self._snapshot(tickets), before)
 
 

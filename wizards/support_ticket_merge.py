@@ -49,9 +49,12 @@ class SupportTicketMerge(models.TransientModel):
 
     def action_merge(self):
         self.ensure_one()
+        # Every ticket asked for: reading the field would silently drop those
+        # the user may not read, and merge the rest.
+        asked = self.sudo().ticket_ids.with_env(self.env)
         target = self.target_ticket_id
-        duplicates = self.ticket_ids - target
-        self._check_merge(target, duplicates)
+        duplicates = asked - target
+        self._check_merge(target, duplicates, asked)
         # Past the checks: the user may change every ticket involved. The moves
         # touch messages, lines and links the user may not write one by one.
         self._merge_into(target.sudo(), duplicates.sudo())
@@ -63,12 +66,12 @@ class SupportTicketMerge(models.TransientModel):
             "views": [(False, "form")],
         }
 
-    def _check_merge(self, target, duplicates):
+    def _check_merge(self, target, duplicates, asked):
         """Refuse before anything changes: write access on every ticket first."""
         tickets = target | duplicates
         # Ids come from the request: the user must be allowed to change them all.
         tickets.check_access("write")
-        if not target or not duplicates or target not in self.ticket_ids:
+        if not target or not duplicates or target not in asked:
             raise UserError(
                 self.env._(
                     "Choose at least two tickets and the one to merge them into."
