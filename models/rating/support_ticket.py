@@ -69,7 +69,7 @@ class SupportTicket(models.Model):
         for ticket in tickets:
             partner = ticket._rating_get_partner()
             token = ticket._rating_get_access_token(partner)
-            lang = partner.lang or ticket._support_customer_lang()
+            lang = partner.lang or self.env.lang
             mail_vals.append(
                 {
                     **ticket._support_sender_mail_vals(),
