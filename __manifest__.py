@@ -17,6 +17,8 @@
         "phone_validation",
         "base_import",
         "board",
+        "base_automation",
+        "rating",
     ],
     "data": [
         "security/support_desk_security.xml",
@@ -59,8 +61,13 @@
         "data/mail_activity_type_data.xml",
         "views/support_ticket_workspace_views.xml",
         "wizards/support_ticket_reply_views.xml",
+        "wizards/support_ticket_merge_views.xml",
         "data/support_notification_data.xml",
         "views/support_notification_rule_views.xml",
+        "data/mail_canned_response_data.xml",
+        "data/base_automation_data.xml",
+        "views/support_rating_views.xml",
+        "views/support_rating_templates.xml",
     ],
     "demo": [
         "demo/support_desk_demo.xml",

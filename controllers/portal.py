@@ -311,6 +311,7 @@ class SupportCustomerPortal(CustomerPortal):
             "max_attachment_mb": MAX_ATTACHMENT_SIZE // (1024 * 1024),
             "reply_error": reply_error,
             "reply_message": reply_message,
+            **self._support_rating_values(ticket_sudo, access_token),
         }
         # Files get their download token when posted (mail.message.create);
         # only older files get one here (on a replica, Odoo then serves the
@@ -323,6 +324,27 @@ class SupportCustomerPortal(CustomerPortal):
         )
         values["error"] = error
         return values
+
+    def _support_rating_values(self, ticket_sudo, access_token):
+        """The one-click rating links of a closed ticket, for the customer's
+        company or whoever holds the ticket's link; a page view creates none."""
+        partner = ticket_sudo._rating_get_partner()
+        user = request.env.user
+        allowed = clean_token(access_token) or (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id == partner.commercial_partner_id
+        )
+        if (
+            not allowed
+            or ticket_sudo.state != "done"
+            or not ticket_sudo.team_id.use_rating
+        ):
+            return {"rating_token": False, "rating_done": False}
+        token = ticket_sudo._support_rating_token()
+        rated = ticket_sudo.rating_ids.filtered(
+            lambda r: r.consumed and r.partner_id == partner
+        )
+        return {"rating_token": token, "rating_done": not token and bool(rated)}
 
     def _support_render_ticket(self, ticket_sudo, access_token, status=200, **values):
         values = self._support_ticket_page_values(ticket_sudo, access_token, **values)

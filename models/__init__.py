@@ -13,3 +13,6 @@ from . import notification
 from . import opening
 from . import mail_gateway
 from . import pbx
+from . import canned_response
+from . import automation
+from . import rating

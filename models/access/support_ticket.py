@@ -35,6 +35,9 @@ PROTECTED_FIELDS = frozenset(
         "calendar_event_id",
         "state",
         "priority_sequence",
+        "waiting_since",
+        "customer_reminded_date",
+        "reopen_count",
     }
 )
 

@@ -25,7 +25,19 @@ class SupportTicket(models.Model):
         help="The contract's policy, else the team's default one.",
     )
     sla_line_ids = fields.One2many(
-        "support.ticket.sla", "ticket_id", string="SLA", groups="base.group_user"
+        "support.ticket.sla",
+        "ticket_id",
+        string="SLA",
+        domain=[("is_merged", "=", False)],
+        groups="base.group_user",
+    )
+    # The SLA history of tickets merged into this one: shown, never run again.
+    sla_merged_line_ids = fields.One2many(
+        "support.ticket.sla",
+        "ticket_id",
+        string="SLA of Merged Tickets",
+        domain=[("is_merged", "=", True)],
+        groups="base.group_user",
     )
     sla_start_date = fields.Datetime(
         string="SLA Start",

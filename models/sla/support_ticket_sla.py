@@ -95,6 +95,11 @@ class SupportTicketSla(models.Model):
         help="When the escalation cron has to look at this line next: the next "
         "escalation level or the deadline, whichever comes first.",
     )
+    # Moved from a ticket merged into this one: history, not this ticket's targets.
+    is_merged = fields.Boolean(index=True, readonly=True)
+    merged_from_ticket_id = fields.Many2one(
+        "support.ticket", string="Merged From", readonly=True, ondelete="set null"
+    )
 
     # Stored copies for the SLA analysis.
     team_id = fields.Many2one(related="ticket_id.team_id", store=True)

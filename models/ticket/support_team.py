@@ -3,7 +3,7 @@ from odoo import api, fields, models
 
 class SupportTeam(models.Model):
     _name = "support.team"
-    _inherit = ["mail.thread", "mail.alias.mixin"]
+    _inherit = ["mail.thread", "mail.alias.mixin", "rating.parent.mixin"]
     _description = "Support Team"
     _order = "sequence, name, id"
 

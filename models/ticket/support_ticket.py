@@ -22,7 +22,7 @@ CHANNELS = [
 
 class SupportTicket(models.Model):
     _name = "support.ticket"
-    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin", "rating.mixin"]
     _description = "Support Ticket"
     _order = "priority_sequence desc, date_deadline, id desc"
     _rec_names_search = ["number", "name"]

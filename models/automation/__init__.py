@@ -1,0 +1,2 @@
+from . import support_ticket
+from . import base_automation
