@@ -426,7 +426,10 @@ class SupportTicket(models.Model):
         if log or not automated:
             self._support_trigger_creation_queue()
         self._support_systray_notify(tickets._support_systray_users())
-        self.env["calendar.event"]._support_ticket_sync_later(tickets)
+        # an unassigned ticket has no event (the assignment syncs it)
+        self.env["calendar.event"]._support_ticket_sync_later(
+            tickets.filtered("user_id")
+        )
         return tickets
 
     def write(self, vals):
@@ -510,10 +513,19 @@ class SupportTicket(models.Model):
 
     @api.model
     def _get_default_priority(self):
+        Priority = self.env["support.priority"]
+        medium_id = self._support_medium_priority_id()
+        return Priority.browse(medium_id) if medium_id else Priority.search([], limit=1)
+
+    @api.model
+    @tools.ormcache()
+    def _support_medium_priority_id(self):
+        """The Medium priority, read for every ticket opened without one: cached
+        for the server; any change to a priority clears it (support.cache.mixin)."""
         priority = self.env.ref(
             "support_desk.support_priority_medium", raise_if_not_found=False
         )
-        return priority or self.env["support.priority"].search([], limit=1)
+        return priority.id if priority else False
 
     @api.model
     def _get_in_progress_stage(self):
