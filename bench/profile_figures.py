@@ -1,6 +1,6 @@
 """Where the time of one bench figure goes, ours and OCA's side by side.
 
-Run through bench/profile.sh, on the databases bench/compare.sh makes (the same
+Run through bench/profile.sh, on databases made as bench/compare.sh makes (the same
 data, the same mails). For each figure asked (``--what mail,floor,create,batch``)
 and each side: the rate, queries per item, the statements issued most (SQL
 normalized, with the addon frame that issued them) and the functions that cost
@@ -21,7 +21,6 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(__file__))
 import compare  # noqa: E402
 
-import odoo  # noqa: E402
 from odoo.sql_db import Cursor  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
@@ -102,7 +101,10 @@ def run(side, what, args):
             contacts = env["res.partner"].create(
                 [{"name": f"Bench floor {n}"} for n in range(len(raws))]
             )
-            items = [("res.partner", raw, c.id) for raw, c in zip(raws, contacts)]
+            items = [
+                ("res.partner", raw, c.id)
+                for raw, c in zip(raws, contacts, strict=True)
+            ]
         elif what == "mail":
             items = [(side.model, raw, None) for raw in mails(side)]
         else:

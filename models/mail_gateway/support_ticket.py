@@ -549,8 +549,10 @@ class SupportTicket(models.Model):
         incoming mail, so cached for the server; any change to an alias or an
         alias domain clears it (support.cache.mixin)."""
         domains = self.env["mail.alias.domain"].sudo().search([])
-        aliases = self.env["mail.alias"].sudo().search_read(
-            [("alias_full_name", "!=", False)], ["alias_full_name"]
+        aliases = (
+            self.env["mail.alias"]
+            .sudo()
+            .search_read([("alias_full_name", "!=", False)], ["alias_full_name"])
         )
         return frozenset(
             domains.mapped("catchall_email")

@@ -407,7 +407,9 @@ class SupportTicket(models.Model):
         # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
         new = self.env._("New")
         unnumbered = [
-            vals for vals in vals_list if not vals.get("number") or vals["number"] == new
+            vals
+            for vals in vals_list
+            if not vals.get("number") or vals["number"] == new
         ]
         for vals, number in zip(
             unnumbered, self._get_next_numbers(len(unnumbered)), strict=True
@@ -504,8 +506,10 @@ class SupportTicket(models.Model):
         )
         if not sequence:
             return ["/"] * count
-        if count > 1 and sequence.implementation == "standard" and (
-            not sequence.use_date_range
+        if (
+            count > 1
+            and sequence.implementation == "standard"
+            and (not sequence.use_date_range)
         ):
             self.env.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)",
