@@ -4,7 +4,7 @@
 # same work on both, one table at the end (figure, ours, OCA, ratio).
 #
 # Usage: bench/compare.sh [--sizes 100000,1000000] [--create 300] [--batches 3]
-#                         [--mails 500] [--portal-clients 20] [--portal-seconds 30]
+#                         [--mails 500] [--rounds 4] [--portal-clients 20] [--portal-seconds 30]
 #                         [--skip portal,escalation,...]
 # Needs network access to PyPI the first time (the OCA wheels are kept in
 # ~/.cache/support_desk/oca). See the README, "Benchmarks".

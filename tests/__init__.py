@@ -45,3 +45,4 @@ from . import test_ticket_form_ui
 from . import test_mail_customer_links
 from . import test_notification_mail
 from . import test_read_replica
+from . import test_fast_paths
