@@ -55,3 +55,26 @@ bench_install() {
         </dev/null >"$BENCH_WORK/install-$db.log" 2>&1 \
         || { tail -50 "$BENCH_WORK/install-$db.log" >&2; die "install of $modules failed"; }
 }
+
+# bench_prepare_oca: OCA's helpdesk_mgmt and helpdesk_mgmt_sla (18.0 wheels from
+# PyPI, cached) unpacked as an addons directory, in BENCH_EXTRA_ADDONS.
+bench_prepare_oca() {
+    local OCA_CACHE wheel name
+    OCA_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/support_desk/oca"
+    mkdir -p "$OCA_CACHE"
+    if ! ls "$OCA_CACHE"/odoo_addon_helpdesk_mgmt-18.0.*.whl >/dev/null 2>&1 \
+        || ! ls "$OCA_CACHE"/odoo_addon_helpdesk_mgmt_sla-18.0.*.whl >/dev/null 2>&1; then
+        log "downloading helpdesk_mgmt and helpdesk_mgmt_sla 18.0 from PyPI..."
+        "$ODOO_PY" -m pip download --quiet --no-deps --dest "$OCA_CACHE" \
+            'odoo-addon-helpdesk-mgmt>=18.0,<18.1' 'odoo-addon-helpdesk-mgmt-sla>=18.0,<18.1' \
+            || die "cannot download the OCA addons from PyPI"
+    fi
+    # Wheels hold odoo/addons/<module>: unpack the newest of each as an addons dir.
+    mkdir -p "$BENCH_WORK/oca"
+    for name in helpdesk_mgmt helpdesk_mgmt_sla; do
+        wheel="$(ls "$OCA_CACHE"/odoo_addon_"$name"-18.0.*.whl | sort -V | tail -1)"
+        python3 -m zipfile -e "$wheel" "$BENCH_WORK/oca"
+        log "OCA: $(basename "$wheel")"
+    done
+    BENCH_EXTRA_ADDONS="$BENCH_WORK/oca/odoo/addons"
+}

@@ -49,3 +49,4 @@ from . import test_canned_response
 from . import test_ticket_merge
 from . import test_ticket_automation
 from . import test_ticket_rating
+from . import test_fast_paths

@@ -32,7 +32,10 @@ class SupportTicket(models.Model):
     @api.depends("partner_id", "final_partner_id", "equipment_id")
     def _compute_contract_id(self):
         Contract = self.env["support.contract"]
+        # One search per customer (and asset) of the batch, not per ticket.
+        found = {}
         for ticket in self:
-            ticket.contract_id = Contract._find_for_ticket(
-                ticket.partner_id, ticket.final_partner_id, ticket.equipment_id
-            )
+            key = (ticket.partner_id, ticket.final_partner_id, ticket.equipment_id)
+            if key not in found:
+                found[key] = Contract._find_for_ticket(*key)
+            ticket.contract_id = found[key]

@@ -6,3 +6,4 @@ from . import res_partner
 from . import support_team
 from . import res_company
 from . import res_config_settings
+from . import mail_alias

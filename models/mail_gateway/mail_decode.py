@@ -258,6 +258,46 @@ def split_uuencoded(text):
     return "".join(kept), files
 
 
+def _part_needs_decoding(part):
+    """``(payload bytes, uuencoded)`` of a body text part Odoo would misread
+    (narrow or unknown labels, unlabelled 8-bit bytes, undecodable bytes,
+    uuencoded files), ``(None, False)`` for one it reads as it is."""
+    data = part.get_payload(decode=True) or b""
+    charset = part.get_param("charset")
+    plain = part.get_content_type() == "text/plain"
+    uuencoded = plain and b"\nbegin " in b"\n" + data
+    if uuencoded:
+        needs = True
+    elif _decodes(data, "ascii") and b"\x1b" not in data:
+        needs = False
+    elif charset:
+        codec = superset(charset)
+        needs = charset.lower() in SUPERSETS or not codec or not _decodes(data, codec)
+    else:
+        needs = detect(data) != "utf-8"
+    return (data, uuencoded) if needs else (None, False)
+
+
+def _is_clean(message):
+    """Whether Odoo reads ``message`` as it is: no header to decode, no
+    multipart without its boundaries, no body text part to decode. Most mails
+    are: they need no copy (a deep copy costs as much as Odoo's parsing)."""
+    names = {name.lower() for name in TEXT_HEADERS}
+    for key, value in message.raw_items():
+        if key.lower() in names and _header_needs_decoding(_raw_header_bytes(value)):
+            return False
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart" and not part.is_multipart():
+            return False
+        if (
+            _is_body_text(part)
+            and not part.is_multipart()
+            and _part_needs_decoding(part)[0] is not None
+        ):
+            return False
+    return True
+
+
 def _fix_parts(message, decoded):
     """Decode every body text part; return the files to attach."""
     files = []
@@ -273,25 +313,10 @@ def _fix_parts(message, decoded):
                 decoded.changed = True
         if not _is_body_text(part) or part.is_multipart():
             continue
-        data = part.get_payload(decode=True) or b""
-        charset = part.get_param("charset")
-        codec = superset(charset)
-        # Only the parts Odoo would misread: narrow or unknown labels,
-        # unlabelled 8-bit bytes, undecodable bytes, uuencoded files.
-        plain = part.get_content_type() == "text/plain"
-        uuencoded = plain and b"\nbegin " in b"\n" + data
-        if uuencoded:
-            needs = True
-        elif _decodes(data, "ascii") and b"\x1b" not in data:
-            needs = False
-        elif charset:
-            needs = (
-                charset.lower() in SUPERSETS or not codec or not _decodes(data, codec)
-            )
-        else:
-            needs = detect(data) != "utf-8"
-        if not needs:
+        data, uuencoded = _part_needs_decoding(part)
+        if data is None:
             continue
+        charset = part.get_param("charset")
         text, complete = decode_text(data, charset)
         if uuencoded:
             text, uu_files = split_uuencoded(text)
@@ -310,6 +335,8 @@ def normalize_message(message):
     cut from the text (uuencoded) or kept undecoded as attachments."""
     decoded = Decoded()
     try:
+        if _is_clean(message):
+            return message, decoded
         fixed = copy.deepcopy(message)
         _fix_headers(fixed, decoded)
         files = _fix_parts(fixed, decoded)

@@ -540,19 +540,25 @@ class SupportTicket(models.Model):
 
     @api.model
     def _support_is_own_address(self, email):
-        if not email:
-            return False
+        return bool(email) and email in self._support_own_addresses()
+
+    @api.model
+    @tools.ormcache()
+    def _support_own_addresses(self):
+        """Catchall, bounce and alias addresses of the database: read for every
+        incoming mail, so cached for the server; any change to an alias or an
+        alias domain clears it (support.cache.mixin)."""
         domains = self.env["mail.alias.domain"].sudo().search([])
-        own = set(domains.mapped("catchall_email")) | set(
-            domains.mapped("bounce_email")
-        )
-        if email in own:
-            return True
-        return bool(
+        aliases = (
             self.env["mail.alias"]
             .sudo()
-            .search_count([("alias_full_name", "=", email)], limit=1)
+            .search_read([("alias_full_name", "!=", False)], ["alias_full_name"])
         )
+        return frozenset(
+            domains.mapped("catchall_email")
+            + domains.mapped("bounce_email")
+            + [alias["alias_full_name"] for alias in aliases]
+        ) - {False, None, ""}
 
     @api.model
     def _support_mail_rate_exceeded(self, message_dict, sender):

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class SupportPriority(models.Model):
     _name = "support.priority"
+    _inherit = ["support.cache.mixin"]  # the default one is cached
     _description = "Ticket Priority"
     _order = "sequence, id"
 

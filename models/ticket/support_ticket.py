@@ -404,9 +404,17 @@ class SupportTicket(models.Model):
                 if team.default_type_id:
                     vals["type_id"] = team.default_type_id.id
             self._support_default_deadline_vals(vals)
-            # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
-            if not vals.get("number") or vals["number"] == self.env._("New"):
-                vals["number"] = self._get_next_number()
+        # ir.sequence draws from a PostgreSQL sequence: safe under concurrency.
+        new = self.env._("New")
+        unnumbered = [
+            vals
+            for vals in vals_list
+            if not vals.get("number") or vals["number"] == new
+        ]
+        for vals, number in zip(
+            unnumbered, self._get_next_numbers(len(unnumbered)), strict=True
+        ):
+            vals["number"] = number
         log = not self.env.context.get("mail_create_nolog")
         automated = self.env.context.get("support_mail_automated")
         for vals in vals_list:
@@ -426,7 +434,10 @@ class SupportTicket(models.Model):
         if log or not automated:
             self._support_trigger_creation_queue()
         self._support_systray_notify(tickets._support_systray_users())
-        self.env["calendar.event"]._support_ticket_sync_later(tickets)
+        # an unassigned ticket has no event (the assignment syncs it)
+        self.env["calendar.event"]._support_ticket_sync_later(
+            tickets.filtered("user_id")
+        )
         return tickets
 
     def write(self, vals):
@@ -481,13 +492,32 @@ class SupportTicket(models.Model):
 
     @api.model
     def _get_next_number(self):
-        # as ir.sequence.next_by_code, without its search for every ticket
+        return self._get_next_numbers(1)[0]
+
+    @api.model
+    def _get_next_numbers(self, count):
+        """``count`` ticket numbers, as ir.sequence.next_by_code without its
+        search for every ticket; a batch from a standard sequence (no date
+        ranges) draws them all in one query."""
         sequence = (
             self.env["ir.sequence"]
             .sudo()
             .browse(self._support_sequence_id(self.env.company.id))
         )
-        return (sequence and sequence._next()) or "/"
+        if not sequence:
+            return ["/"] * count
+        if (
+            count > 1
+            and sequence.implementation == "standard"
+            and (not sequence.use_date_range)
+        ):
+            self.env.cr.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                ["ir_sequence_%03d" % sequence.id, count],
+            )
+            drawn = sorted(row[0] for row in self.env.cr.fetchall())
+            return [sequence.get_next_char(number) for number in drawn]
+        return [sequence._next() or "/" for _i in range(count)]
 
     @api.model
     @tools.ormcache("company_id")
@@ -510,10 +540,19 @@ class SupportTicket(models.Model):
 
     @api.model
     def _get_default_priority(self):
+        Priority = self.env["support.priority"]
+        medium_id = self._support_medium_priority_id()
+        return Priority.browse(medium_id) if medium_id else Priority.search([], limit=1)
+
+    @api.model
+    @tools.ormcache()
+    def _support_medium_priority_id(self):
+        """The Medium priority, read for every ticket opened without one: cached
+        for the server; any change to a priority clears it (support.cache.mixin)."""
         priority = self.env.ref(
             "support_desk.support_priority_medium", raise_if_not_found=False
         )
-        return priority or self.env["support.priority"].search([], limit=1)
+        return priority.id if priority else False
 
     @api.model
     def _get_in_progress_stage(self):
