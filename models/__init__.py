@@ -4,6 +4,7 @@ from . import ticket
 from . import access
 from . import assignment
 from . import customer
+from . import related
 from . import contract
 from . import sla
 from . import tracking

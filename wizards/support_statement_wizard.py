@@ -158,6 +158,22 @@ class SupportStatementWizard(models.TransientModel):
             date_to=self.date_to,
         )
 
+    def _write_xlsx_line(self, sheet, row, line_data, formats):
+        """One tracking line of the statement: customer, ticket, line."""
+        _ = self.env._
+        customer_name, ticket, line = line_data
+        sheet.write(row, 0, customer_name)
+        sheet.write(row, 1, ticket.number)
+        sheet.write(row, 2, ticket.name)
+        sheet.write_datetime(
+            row, 3, fields.Datetime.to_datetime(line.date), formats["date"]
+        )
+        sheet.write(row, 4, line.employee_id.name or "")
+        sheet.write(row, 5, line.support_tracking_type_id.name or "")
+        sheet.write(row, 6, line.name or "")
+        sheet.write(row, 7, _("Yes") if line.support_billable else _("No"))
+        sheet.write_number(row, 8, line.unit_amount, formats["hours"])
+
     def _render_xlsx(self, data):
         """The statement as an XLSX workbook (bytes)."""
         self.ensure_one()
@@ -167,8 +183,10 @@ class SupportStatementWizard(models.TransientModel):
         sheet = workbook.add_worksheet(_("Statement"))
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 14})
-        date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        hours_fmt = workbook.add_format({"num_format": "0.00"})
+        formats = {
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "hours": workbook.add_format({"num_format": "0.00"}),
+        }
         total_fmt = workbook.add_format({"bold": True, "num_format": "0.00", "top": 1})
         header_fmt = workbook.add_format({"bold": True, "bottom": 1})
         sheet.write(0, 0, self._get_filename(), title)
@@ -187,26 +205,15 @@ class SupportStatementWizard(models.TransientModel):
         for col, header in enumerate(headers):
             sheet.write(row, col, header, header_fmt)
         row += 1
-        hours_col = len(headers) - 1
+        hours_col = len(headers) - 1  # _write_xlsx_line writes the hours there
         for customer in data["customers"]:
             customer_name = customer["partner"].display_name or _("No Customer")
             for ticket_data in customer["tickets"]:
                 ticket = ticket_data["ticket"]
                 for line in ticket_data["lines"]:
-                    sheet.write(row, 0, customer_name)
-                    sheet.write(row, 1, ticket.number)
-                    sheet.write(row, 2, ticket.name)
-                    sheet.write_datetime(
-                        row,
-                        3,
-                        fields.Datetime.to_datetime(line.date),
-                        date_fmt,
+                    self._write_xlsx_line(
+                        sheet, row, (customer_name, ticket, line), formats
                     )
-                    sheet.write(row, 4, line.employee_id.name or "")
-                    sheet.write(row, 5, line.support_tracking_type_id.name or "")
-                    sheet.write(row, 6, line.name or "")
-                    sheet.write(row, 7, _("Yes") if line.support_billable else _("No"))
-                    sheet.write_number(row, hours_col, line.unit_amount, hours_fmt)
                     row += 1
             sheet.write(row, 0, _("Total %(customer)s", customer=customer_name), bold)
             sheet.write_number(row, hours_col, customer["hours"], total_fmt)

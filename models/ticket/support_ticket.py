@@ -1,7 +1,7 @@
 import logging
 import re
 
-from odoo import Command, api, fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .support_stage import CLOSED_STATES
@@ -176,30 +176,6 @@ class SupportTicket(models.Model):
         definition="type_id.ticket_properties_definition",
         copy=True,
         groups="base.group_user",
-    )
-    related_ticket_ids = fields.Many2many(
-        "support.ticket",
-        "support_ticket_related_rel",
-        "ticket_id",
-        "related_id",
-        string="Related Tickets",
-        copy=False,
-        groups="base.group_user",
-        # Picked among the tickets of the same account / final customer, all
-        # of them for a ticket without customer or with "Any Customer" ticked.
-        domain="[('id', '!=', id)] if related_search_all "
-        "or not (partner_id or final_partner_id) else [('id', '!=', id), "
-        "'|', '|', '|', ('partner_id', '=', partner_id or -1), "
-        "('final_partner_id', '=', partner_id or -1), "
-        "('partner_id', '=', final_partner_id or -1), "
-        "('final_partner_id', '=', final_partner_id or -1)]",
-    )
-    related_search_all = fields.Boolean(
-        string="Related from Any Customer",
-        store=False,
-        groups="base.group_user",
-        help="Pick the related tickets among the tickets of every customer, not "
-        "only those of the account and final customer.",
     )
     reference = fields.Char(
         string="Practice Reference",
@@ -430,7 +406,6 @@ class SupportTicket(models.Model):
             .with_env(self.env)
         )
         tickets._sla_apply()
-        tickets._sync_related_tickets()
         if log or not automated:
             self._support_trigger_creation_queue()
         self._support_systray_notify(tickets._support_systray_users())
@@ -445,11 +420,6 @@ class SupportTicket(models.Model):
         self._check_protected_fields_write(vals)
         self._normalize_customer_vals(vals, fill_company=False)
         self._check_assign_write(vals)
-        old_related = (
-            {ticket: ticket.related_ticket_ids for ticket in self}
-            if "related_ticket_ids" in vals
-            else None
-        )
         old_states = (
             {ticket: ticket.state for ticket in self} if "stage_id" in vals else {}
         )
@@ -459,8 +429,6 @@ class SupportTicket(models.Model):
         res = super().write(vals)
         if systray_before is not None:
             self._support_systray_notify(systray_before | self._support_systray_users())
-        if old_related is not None:
-            self._sync_related_tickets(old_related)
         if old_states:
             self._sla_on_state_change(old_states)
         if {
@@ -572,33 +540,6 @@ class SupportTicket(models.Model):
     @api.model
     def _split_emails(self, text):
         return [item for item in re.split(r"[,;\s]+", text or "") if item]
-
-    def _sync_related_tickets(self, old_related=None):
-        """Keep "related tickets" symmetric: if A lists B, B lists A.
-
-        Linking changes the other ticket too: the user must be allowed to
-        change it, whatever the context says (the guard key below only stops
-        the other side from syncing back).
-        """
-        changes = []
-        for ticket in self:
-            before = (
-                old_related.get(ticket, self.browse()) if old_related else self.browse()
-            )
-            added = ticket.related_ticket_ids - before
-            removed = before - ticket.related_ticket_ids
-            if added or removed:
-                changes.append((ticket, added, removed))
-        if not changes:
-            return
-        self.browse().union(*(a | r for _t, a, r in changes)).check_access("write")
-        if self.env.context.get("support_sync_related"):
-            return
-        for ticket, added, removed in changes:
-            for other in added.with_context(support_sync_related=True):
-                other.related_ticket_ids = [Command.link(ticket.id)]
-            for other in removed.with_context(support_sync_related=True):
-                other.related_ticket_ids = [Command.unlink(ticket.id)]
 
     def _track_subtype(self, init_values):
         self.ensure_one()
