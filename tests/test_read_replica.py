@@ -93,8 +93,18 @@ class TestReadReplica(BaseCase):
 
     @classmethod
     def _start_server(cls):
-        cls.http_port = _free_port()
-        cls.server_log = os.path.join(cls.workdir, "odoo.log")
+        # A port found free may be taken before the server binds it (other
+        # servers start on this machine too): then try another one, and only
+        # trust a server whose own log shows the requests made to it.
+        for _attempt in range(3):
+            if cls._try_start_server(_free_port()):
+                return
+        raise AssertionError(f"the replica server did not start: {cls._log()[-2000:]}")
+
+    @classmethod
+    def _try_start_server(cls, port):
+        cls.http_port = port
+        cls.server_log = os.path.join(cls.workdir, f"odoo-{port}.log")
         conf = os.path.join(cls.workdir, "odoo.conf")
         options = {
             "addons_path": config["addons_path"],
@@ -107,7 +117,7 @@ class TestReadReplica(BaseCase):
             "dbfilter": f"^{cls.db}$",
             "list_db": False,
             "http_interface": "127.0.0.1",
-            "http_port": cls.http_port,
+            "http_port": port,
             "workers": 0,
             "max_cron_threads": 0,
             "logfile": cls.server_log,
@@ -123,16 +133,23 @@ class TestReadReplica(BaseCase):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        cls.addClassCleanup(cls._stop_server)
-        cls.base_url = f"http://127.0.0.1:{cls.http_port}"
+        cls.base_url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 180
         while time.time() < deadline:
             if cls.server.poll() is not None:
                 raise AssertionError(f"the replica server exited: {cls._log()[-2000:]}")
+            if "Address already in use" in cls._log():
+                cls._stop_server()
+                return False
             with contextlib.suppress(requests.ConnectionError):
                 if requests.get(cls.base_url + "/web/login", timeout=10).ok:
-                    return
+                    if cls._logged("GET /web/login"):
+                        cls.addClassCleanup(cls._stop_server)
+                        return True
+                    cls._stop_server()  # another server holds the port
+                    return False
             time.sleep(1)
+        cls._stop_server()
         raise AssertionError("the replica server did not start")
 
     @classmethod
@@ -145,7 +162,20 @@ class TestReadReplica(BaseCase):
             cls.server.wait()
 
     @classmethod
+    def _logged(cls, text, seconds=5):
+        """Whether the server's log shows ``text`` within ``seconds`` (a request
+        is logged once answered)."""
+        deadline = time.time() + seconds
+        while text not in cls._log():
+            if time.time() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    @classmethod
     def _log(cls):
+        if not os.path.exists(cls.server_log):
+            return ""
         with open(cls.server_log, encoding="utf-8", errors="replace") as file:
             return file.read()
 
