@@ -36,8 +36,9 @@ FIELDS = {
     "shared_user_ids": ("", "rw", "rw", "rw"),
     "timesheet_ids": ("", "", "r", "r"),  # employees: no timesheet rights
     "ticket_properties": ("", "r", "r", "r"),
-    # My Tickets' columns: the state with Expired, the customer's CB points.
-    "state_display": ("", "r", "r", "r"),
+    # My Tickets' columns: the state with Expired (what a customer can tell
+    # from the state and deadline they read), the customer's CB points.
+    "state_display": ("r", "r", "r", "r"),
     "partner_cb_points": ("", "r", "r", "r"),
 }
 

@@ -87,7 +87,6 @@ class SupportTicket(models.Model):
         compute="_compute_state_display",
         store=True,
         index=True,
-        groups="base.group_user",
         help="The state of the ticket, or Expired when it is open past its deadline "
         "or its resolution target.",
     )
