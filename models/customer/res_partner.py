@@ -157,19 +157,13 @@ class ResPartner(models.Model):
 
         :raise AccessError: when another user writes one of `field_names`
         """
-        if (
-            not field_names
-            or self.env.su
-            or self.env.user.has_group("support_desk.group_support_manager")
-        ):
-            return
-        labels = ", ".join(self._fields[fname].string for fname in field_names)
-        raise AccessError(
-            self.env._(
-                "Only helpdesk managers can change these customer settings: %s",
-                labels,
+        if self._support_fields_refused(field_names, "group_support_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only helpdesk managers can change these customer settings: %s",
+                    self._support_field_labels(field_names),
+                )
             )
-        )
 
     @api.model
     def _check_support_agent_fields_access(self, field_names):
@@ -177,16 +171,26 @@ class ResPartner(models.Model):
 
         :raise AccessError: when another user writes one of `field_names`
         """
-        if (
-            not field_names
-            or self.env.su
-            or self.env.user.has_group("support_desk.group_support_agent")
-        ):
-            return
-        labels = ", ".join(self._fields[fname].string for fname in field_names)
-        raise AccessError(
-            self.env._("Only helpdesk agents can change this customer data: %s", labels)
+        if self._support_fields_refused(field_names, "group_support_agent"):
+            raise AccessError(
+                self.env._(
+                    "Only helpdesk agents can change this customer data: %s",
+                    self._support_field_labels(field_names),
+                )
+            )
+
+    @api.model
+    def _support_fields_refused(self, field_names, group):
+        """Whether writing `field_names` is refused to a user outside `group`."""
+        return bool(
+            field_names
+            and not self.env.su
+            and not self.env.user.has_group(f"support_desk.{group}")
         )
+
+    @api.model
+    def _support_field_labels(self, field_names):
+        return ", ".join(self._fields[fname].string for fname in field_names)
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_support_contract_count(self):
