@@ -67,6 +67,8 @@ class SupportTicket(models.Model):
                 old_states.get(t) in CLOSED_STATES and t.state not in CLOSED_STATES
             )
         )
+        # reopen_count is protected: counted in sudo once the caller's own write
+        # of the stage has passed its access checks (super().write above)
         for ticket in reopened.sudo():
             ticket.reopen_count += 1
 
@@ -106,6 +108,7 @@ class SupportTicket(models.Model):
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
+            # protected stamp; the rule runs as the automation's (superuser) env
             ticket.sudo().customer_reminded_date = now
 
     def _support_auto_close_no_answer(self):
